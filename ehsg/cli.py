@@ -1,0 +1,144 @@
+"""The `ehsg` command: parses options and calls one library function per command."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import EhsgError
+
+GUIDE_HELP = ("Guide data folder, or the name of a bundled edition (default: ehsg-2022, or $EHSG_GUIDE). "
+              "Point it at your own edited copy, e.g. with the official score wording pasted in.")
+
+
+def guide_option(f):
+    return click.option("--guide", "guide_dir", metavar="DIR", default=None, help=GUIDE_HELP)(f)
+
+
+def format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Readable text, or one JSON object for scripts.")(f)
+
+
+def friendly(f):
+    """Mistakes in input become one clear message and an exit code, never a traceback."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except EhsgError as e:
+            click.echo(f"ehsg: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("ehsg: stopped.", err=True)
+            sys.exit(130)
+        except MemoryError:
+            click.echo("ehsg: ran out of memory on this input; no output was written.", err=True)
+            sys.exit(2)
+        except Exception as e:  # a fault in ehsg itself: say so plainly, keep the details for a report
+            if os.environ.get("EHSG_DEBUG"):
+                raise
+            click.echo(f"ehsg: internal error ({type(e).__name__}: {e}). No output was written. "
+                       "Run again with EHSG_DEBUG=1 for details to report.", err=True)
+            sys.exit(3)
+    return wrapper
+
+
+def _guide(guide_dir):
+    from .guide import load_guide_with_warnings
+
+    guide, warnings = load_guide_with_warnings(guide_dir)
+    for w in warnings:
+        click.echo(f"ehsg: {w}", err=True)
+    return guide
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ehsg")
+def main():
+    """Early Help System Guide self-assessment: workbook, check, priorities and Word submission.
+
+    \b
+    Typical flow:
+      ehsg template -o workshop.xlsx --area "Sefton"
+      ehsg check workshop.xlsx
+      ehsg build workshop.xlsx -o submission.docx
+    """
+
+
+@main.command()
+@click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
+@click.option("--area", default="", help="Area name to fill in.")
+@click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
+@guide_option
+@friendly
+def template(output, area, year, guide_dir):
+    """Write a blank workshop workbook to hand out."""
+    from .workbook import write_template
+
+    guide = _guide(guide_dir)
+    path = write_template(guide, output, area=area, year=year)
+    click.echo(f"Wrote {path} ({len(guide.descriptors)} descriptors, guide {guide.stamp}).")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@guide_option
+@friendly
+def check(file, fmt, strict, guide_dir):
+    """Check a filled workbook: every problem, Earned Autonomy, and the priority rule.
+
+    Exit 0 when valid, 1 when the workbook has errors, 2 when the check could not run.
+    """
+    from .check import check_file, render_json, render_text
+
+    guide = _guide(guide_dir)
+    report = check_file(file, guide)
+    click.echo(render_json(report) if fmt == "json" else render_text(report, guide))
+    failed = not report.valid or (strict and report.warnings)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option
+@click.option("--top", type=int, default=10, show_default=True, help="How many candidates to list.")
+@guide_option
+@friendly
+def suggest(file, fmt, top, guide_dir):
+    """Suggest priority descriptors the data-model rule allows, ranked with reasons."""
+    import json
+
+    from .reader import load_workbook_file
+    from .rules import suggest as suggest_rule
+
+    guide = _guide(guide_dir)
+    result = load_workbook_file(file, guide)
+    if result.assessment is None:
+        for p in result.problems:
+            click.echo(f"  {p}", err=True)
+        sys.exit(1)
+    s = suggest_rule(result.assessment, guide, limit=top)
+    if fmt == "json":
+        click.echo(json.dumps({"data_model": s["data_model"], "needs": s["needs"], "candidates": [
+            {"id": c.id, "kind": c.kind, "score": c.score, "reasons": list(c.reasons)} for c in s["candidates"]]},
+            ensure_ascii=False, indent=2))
+        return
+    if s["needs"] is None:
+        click.echo("The data model is missing or invalid, so no rule can be applied. Fill in 'Data model' on the "
+                   "Area sheet.")
+        sys.exit(1)
+    click.echo(f"{result.assessment.area or file}: {s['statement']}.")
+    for i, c in enumerate(s["candidates"], start=1):
+        d = guide.descriptor(c.id)
+        click.echo(f"  {i:2}. {c.id:5} {c.kind:7} {d.short[:50]:<50} {'; '.join(c.reasons)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,416 @@
+"""Loading a filled workshop workbook into an Assessment, with every problem located to its cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import workbook as wbk
+from . import xlsxfile
+from .guide import Guide
+from .model import Assessment, Response
+from .problems import Problems
+
+HEADER_SCAN_ROWS = 30
+# Rows read below a header: far more than any guide has descriptors, bounded so a
+# sheet padded to a million rows cannot stall the check.
+MAX_DESCRIPTOR_ROWS = 2_000
+
+
+def norm(value: Any) -> str:
+    """Header and label matching: case, spacing and a trailing colon do not matter."""
+    if value is None:
+        return ""
+    return " ".join(str(value).split()).rstrip(":").strip().casefold()
+
+
+def cell_ref(ws, row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{ws.title}!{get_column_letter(col)}{row}"
+
+
+@dataclass
+class LoadResult:
+    assessment: Assessment | None
+    problems: Problems
+    meta: dict
+
+    @property
+    def ok(self) -> bool:
+        return self.assessment is not None and not self.problems.errors
+
+
+def load_workbook_file(path: str | Path, guide: Guide) -> LoadResult:
+    """Read a workbook; never raises for a problem in the file itself, only for a missing file."""
+    path = Path(path)
+    problems = Problems()
+    if not xlsxfile.inspect(path, problems):
+        return LoadResult(None, problems, {})
+    wb = _open(path, problems, data_only=True)
+    if wb is None:
+        return LoadResult(None, problems, {})
+    formulas = {}
+    if xlsxfile.has_formulas(path):
+        wb_f = _open(path, problems, data_only=False)
+        if wb_f is not None:
+            formulas = {ws.title: ws for ws in wb_f.worksheets}
+    try:
+        return _read(path, wb, formulas, guide, problems)
+    finally:
+        wb.close()
+
+
+def _open(path: Path, problems: Problems, data_only: bool):
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
+            return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
+    except Exception as e:  # openpyxl raises many kinds for damaged XML; all mean the same to a user
+        problems.error("damaged-workbook", path.name,
+                       f"The workbook cannot be read: it is damaged or not a real .xlsx ({type(e).__name__}: {e}).")
+        return None
+
+
+def _read(path: Path, wb, formulas: dict, guide: Guide, problems: Problems) -> LoadResult:
+    meta = _read_meta(wb)
+    name = path.name
+    stamp_id, stamp_version = meta.get("guide_id"), meta.get("guide_version")
+    if not stamp_id:
+        problems.warning("no-guide-stamp", name, "This workbook was not made by 'ehsg template' (it has no guide "
+                         f"stamp); it is read by its headers and checked against {guide.stamp}.")
+    elif (stamp_id, str(stamp_version)) != (guide.id, guide.version):
+        problems.error("guide-version-mismatch", f"{wbk.META_SHEET}!B3",
+                       f"This workbook was made from guide {stamp_id} {stamp_version}, but it is being checked "
+                       f"against {guide.stamp}. Use --guide with the matching guide, or copy the answers into a "
+                       "workbook made from this guide.")
+    area = _read_area(wb, guide, problems, formulas)
+    responses = _read_descriptors(wb, guide, problems, formulas)
+    assessment = Assessment(
+        area=area.get("area") or "", guide_id=stamp_id or guide.id, guide_version=str(stamp_version or guide.version),
+        responses=tuple(responses), data_model=area.get("data_model"), data_model_changed=area.get("changed"),
+        current_data_model=area.get("current"), priorities=tuple(area.get("priorities", ())),
+        permissions=area.get("permissions", {}), year=area.get("year"), source=str(path))
+    return LoadResult(assessment, problems, meta)
+
+
+def _read_meta(wb) -> dict:
+    if wbk.META_SHEET not in wb.sheetnames:
+        return {}
+    ws = wb[wbk.META_SHEET]
+    out = {}
+    for row in ws.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
+        if row and row[0] in wbk.META_KEYS:
+            out[row[0]] = row[1]
+    return out
+
+
+def _value(ws, row: int, col: int, formulas: dict, problems: Problems, what: str):
+    """A cell's value; for a formula, its last calculated value, said plainly."""
+    value = ws.cell(row=row, column=col).value
+    fws = formulas.get(ws.title)
+    if fws is not None:
+        raw = fws.cell(row=row, column=col).value
+        if isinstance(raw, str) and raw.startswith("="):
+            ref = cell_ref(ws, row, col)
+            if value is None:
+                problems.error("formula-no-value", ref,
+                               f"The {what} is a formula ({raw}) with no calculated value saved. Open the workbook "
+                               "in Excel or LibreOffice, let it calculate and save, or type the value in.")
+                return _FORMULA_NO_VALUE
+            problems.warning("formula", ref, f"The {what} is a formula ({raw}); using its last calculated value, "
+                             f"{value!r}. Type the value in to be sure.")
+    return value
+
+
+_FORMULA_NO_VALUE = object()
+
+
+def _find_header(ws, required: tuple[str, ...]) -> tuple[int, dict[str, int]] | None:
+    wanted = {norm(h) for h in required}
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
+        found = {}
+        for c, v in enumerate(row, start=1):
+            key = norm(v)
+            if key and key not in found:
+                found[key] = c
+        if wanted <= found.keys():
+            return r, found
+    return None
+
+
+def _yes_no(value: Any) -> bool | None | str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return value
+    key = norm(value)
+    if key in ("yes", "y", "true"):
+        return True
+    if key in ("no", "n", "false"):
+        return False
+    return "bad"
+
+
+def _read_area(wb, guide: Guide, problems: Problems, formulas: dict) -> dict:
+    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
+    if sheet is None:
+        problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
+                       f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
+                       "permissions.")
+        return {}
+    ws = wb[sheet]
+    header = _find_header(ws, (wbk.HEADER_LABEL, wbk.HEADER_VALUE))
+    cells: dict[str, tuple[int, int]] = {}
+    if header:
+        hrow, cols = header
+        lcol, vcol = cols[norm(wbk.HEADER_LABEL)], cols[norm(wbk.HEADER_VALUE)]
+        for r in range(hrow + 1, min(ws.max_row, hrow + 200) + 1):
+            key = norm(ws.cell(row=r, column=lcol).value)
+            if key and key not in cells:
+                cells[key] = (r, vcol)
+    else:  # no header row: a label's value is in the cell to its right
+        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 200)):
+            for c in row:
+                key = norm(c.value)
+                if key and key not in cells and isinstance(c.value, str):
+                    cells[key] = (c.row, c.column + 1)
+
+    def get(label: str, required: bool = True):
+        pos = cells.get(norm(label))
+        if pos is None:
+            if required:
+                problems.error("area-label-missing", f"{ws.title}", f"The row labelled '{label}' is missing.")
+            return None, f"{ws.title}"
+        v = _value(ws, pos[0], pos[1], formulas, problems, f"'{label}'")
+        v = None if v is _FORMULA_NO_VALUE else v
+        return v, cell_ref(ws, *pos)
+
+    out: dict[str, Any] = {}
+    area, where = get(wbk.LABEL_AREA)
+    out["area"] = "" if area is None else str(area).strip()
+    if not out["area"] and norm(wbk.LABEL_AREA) in cells:
+        problems.error("area-missing", where, "The area's name is missing.")
+    year, where = get(wbk.LABEL_YEAR, required=False)
+    if year not in (None, ""):
+        y = _whole(year)
+        if y is None or not 2000 <= y <= 2100:
+            problems.error("year-invalid", where, f"The year must be a year such as 2022, not {year!r}.")
+        else:
+            out["year"] = y
+    numbers = [m.number for m in guide.data_models]
+    span = f"{min(numbers)} to {max(numbers)}"
+    model, where = get(wbk.LABEL_DATA_MODEL)
+    if model in (None, ""):
+        if norm(wbk.LABEL_DATA_MODEL) in cells:
+            problems.error("data-model-missing", where, f"The data model is missing (a whole number {span}).")
+    elif _whole(model) not in numbers:
+        problems.error("data-model-invalid", where, f"The data model must be a whole number {span}, not {model!r}.")
+    else:
+        out["data_model"] = _whole(model)
+    changed, where = get(wbk.LABEL_CHANGED)
+    yn = _yes_no(changed)
+    if yn == "bad":
+        problems.error("yes-no-invalid", where, f"Answer Yes or No, not {changed!r}.")
+    else:
+        out["changed"] = yn
+    current, where = get(wbk.LABEL_CURRENT)
+    if current not in (None, ""):
+        if _whole(current) not in numbers:
+            problems.error("data-model-invalid", where,
+                           f"The current data model must be a whole number {span}, not {current!r}.")
+        else:
+            out["current"] = _whole(current)
+    if out.get("changed") and "current" not in out and "data-model-invalid" not in {p.code for p in problems}:
+        problems.error("current-data-model-missing", where,
+                       "The data model has changed, so give the current data model: the priority rule follows it.")
+    priorities = []
+    for label in wbk.LABEL_PRIORITIES:
+        value, where = get(label)
+        if value in (None, ""):
+            if norm(label) in cells:
+                problems.error("priority-missing", where, f"{label} is missing.")
+            continue
+        did = descriptor_id(value)
+        if guide.descriptor(did) is None:
+            problems.error("priority-unknown", where, f"{label}: '{value}' is not a descriptor of the guide "
+                           "(use an id such as 7.3).")
+        elif did in priorities:
+            problems.error("priority-duplicate", where, f"{label}: {did} is already chosen; choose three different "
+                           "descriptors.")
+        priorities.append(did)
+    out["priorities"] = priorities
+    perms = {}
+    for p in guide.permissions:
+        value, where = get(p.label)
+        yn = _yes_no(value)
+        if yn == "bad":
+            problems.error("yes-no-invalid", where, f"Answer Yes or No, not {value!r}.")
+            yn = None
+        elif yn is None and norm(p.label) in cells:
+            problems.warning("permission-missing", where, f"No answer to '{p.label}'; it is treated as No.")
+        perms[p.id] = yn
+    out["permissions"] = perms
+    return out
+
+
+def descriptor_id(value: Any) -> str:
+    """A descriptor id as typed: '7.3', ' 7.3 ', the number 7.3, or '7.3 – Communities'."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value).strip()
+    head = text.split()[0] if text.split() else text
+    return head.rstrip(":-–,")
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_score(value: Any, guide: Guide) -> tuple[int | None, str | None, str]:
+    """(score, problem code, message). Scores are whole numbers on the guide's scale."""
+    lo, hi = guide.scale.minimum, guide.scale.maximum
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "score-missing", "The score is missing."
+    if isinstance(value, bool):
+        return None, "score-not-number", f"The score is {value!r} (a true/false value), not a number {lo} to {hi}."
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return None, "score-not-number", (f"The score cell holds a date or time ({value}), not a number {lo} to {hi}. "
+                                          "Set the cell's format to Number and type the score.")
+    text_note = ""
+    if isinstance(value, str):
+        stripped = value.strip()
+        try:
+            number = float(stripped)
+        except ValueError:
+            return None, "score-not-number", f"The score is '{value}', not a number {lo} to {hi}."
+        text_note = "text"
+        value = int(number) if number.is_integer() else number
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None, "score-not-whole", f"The score is {value:g}; scores are whole numbers {lo} to {hi}."
+        value = int(value)
+    if not isinstance(value, int):
+        return None, "score-not-number", f"The score is {value!r}, not a number {lo} to {hi}."
+    if not lo <= value <= hi:
+        return None, "score-out-of-range", f"The score is {value}; scores are whole numbers {lo} to {hi}."
+    if text_note:
+        return value, "score-as-text", f"The score {value} is stored as text; it is read as {value}."
+    return value, None, ""
+
+
+def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> list[Response]:
+    wanted = (wbk.HEADER_ID, wbk.HEADER_SCORE)
+    skip = {norm(wbk.AREA_SHEET), norm(wbk.INSTRUCTIONS_SHEET), norm(wbk.META_SHEET)}
+    responses: list[Response] = []
+    seen: dict[str, str] = {}
+    found_any = False
+    ww, nx = norm(guide.prompts.working_well), norm(guide.prompts.next)
+    for ws in wb.worksheets:
+        if norm(ws.title) in skip:
+            continue
+        header = _find_header(ws, wanted)
+        if header is None:
+            continue
+        found_any = True
+        hrow, cols = header
+        id_col, score_col = cols[norm(wbk.HEADER_ID)], cols[norm(wbk.HEADER_SCORE)]
+        ww_col, nx_col = cols.get(ww), cols.get(nx)
+        for label, col in ((guide.prompts.working_well, ww_col), (guide.prompts.next, nx_col)):
+            if col is None:
+                problems.error("column-missing", cell_ref(ws, hrow, 1),
+                               f"The header row has no column '{label}'.")
+        merged = _merged_lookup(ws)
+        last = min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS)
+        if ws.max_row > last:
+            problems.warning("sheet-too-long", ws.title, f"Only the first {MAX_DESCRIPTOR_ROWS:,} rows under the "
+                             f"header were read; the sheet runs to row {ws.max_row:,}.")
+        for r in range(hrow + 1, last + 1):
+            raw_id = ws.cell(row=r, column=id_col).value
+            if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+                continue
+            did = descriptor_id(raw_id)
+            at = cell_ref(ws, r, id_col)
+            if guide.descriptor(did) is None:
+                problems.error("unknown-descriptor", at, f"'{raw_id}' is not a descriptor of {guide.stamp}.")
+                continue
+            if did in seen:
+                problems.error("duplicate-descriptor", at, f"Descriptor {did} appears again (first at {seen[did]}); "
+                               "keep one row per descriptor.")
+                continue
+            seen[did] = at
+            if ws.row_dimensions[r].hidden:
+                problems.warning("hidden-row", at, f"The row for descriptor {did} is hidden; it is read all the same.")
+            score_ref = cell_ref(ws, r, score_col)
+            if (r, score_col) in merged:
+                problems.error("merged-cell", score_ref, f"The score cell of {did} is merged with other cells "
+                               f"({merged[(r, score_col)]}). Unmerge it and give each descriptor its own score.")
+                score = None
+            else:
+                raw = _value(ws, r, score_col, formulas, problems, f"score of {did}")
+                if raw is _FORMULA_NO_VALUE:
+                    score = None
+                else:
+                    score, code, message = parse_score(raw, guide)
+                    if code == "score-as-text":
+                        problems.warning(code, score_ref, f"{did}: {message}")
+                    elif code:
+                        problems.error(code, score_ref, f"{did}: {message}")
+            texts = []
+            for col, prompt in ((ww_col, guide.prompts.working_well), (nx_col, guide.prompts.next)):
+                texts.append(_narrative(ws, r, col, did, prompt, merged, formulas, problems))
+            responses.append(Response(did, score, texts[0], texts[1], at))
+    if not found_any:
+        problems.error("score-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
+                       f"No sheet has a header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}', so no "
+                       "descriptor could be read. Was the sheet deleted, renamed or its header row changed?")
+        return responses
+    for d in guide.descriptors:
+        if d.id not in seen:
+            problems.error("descriptor-missing", wb.sheetnames[0] if not responses else responses[-1].row.split("!")[0],
+                           f"Descriptor {d.id} ({d.short}) is not in the workbook.")
+    return responses
+
+
+def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict, formulas: dict,
+               problems: Problems) -> str:
+    if col is None:
+        return ""
+    ref = cell_ref(ws, r, col)
+    if (r, col) in merged:
+        problems.error("merged-cell", ref, f"The narrative cell of {did} is merged with other cells "
+                       f"({merged[(r, col)]}); unmerge it so each descriptor has its own text.")
+        return ""
+    value = _value(ws, r, col, formulas, problems, f"narrative of {did}")
+    if value is _FORMULA_NO_VALUE or value is None or (isinstance(value, str) and not value.strip()):
+        if value is not _FORMULA_NO_VALUE:
+            problems.warning("narrative-missing", ref, f"{did}: no answer to '{prompt}'.")
+        return "" if not isinstance(value, str) else value
+    if isinstance(value, str):
+        return value
+    problems.warning("narrative-not-text", ref, f"{did}: the narrative is a {type(value).__name__} ({value}); it is "
+                     "read as text.")
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _merged_lookup(ws) -> dict[tuple[int, int], str]:
+    """Every cell inside a merged range, mapped to the range (bounded for huge merges)."""
+    out = {}
+    for rng in ws.merged_cells.ranges:
+        for row in range(rng.min_row, min(rng.max_row, rng.min_row + MAX_DESCRIPTOR_ROWS) + 1):
+            for col in range(rng.min_col, min(rng.max_col, rng.min_col + 50) + 1):
+                out[(row, col)] = rng.coord
+    return out

@@ -1,0 +1,103 @@
+"""Safe YAML loading that remembers where every value came from (file, YAML path, line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problems
+
+# Files larger than this are not guide data; refuse before parsing.
+MAX_YAML_BYTES = 2_000_000
+
+
+class Source:
+    """A parsed YAML file: its data, and the line of each YAML path for messages."""
+
+    def __init__(self, path: Path, label: str, data: Any, lines: dict[str, int]):
+        self.path = path
+        self.label = label
+        self.data = data
+        self.lines = lines
+
+    def where(self, ypath: str) -> str:
+        line = self.lines.get(ypath)
+        suffix = f" (line {line})" if line else ""
+        return f"{self.label}: {ypath}{suffix}" if ypath else f"{self.label}{suffix}"
+
+
+def _join(parent: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, ypath: str, lines: dict[str, int],
+           problems: Problems, label: str) -> Any:
+    lines.setdefault(ypath, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                problems.error("guide-yaml-key", f"{label}: {ypath} (line {key_node.start_mark.line + 1})",
+                               "A key must be plain text.")
+                continue
+            child = _join(ypath, key)
+            if key in out:
+                problems.error("guide-duplicate-key", f"{label}: {child} (line {key_node.start_mark.line + 1})",
+                               f"The key '{key}' appears twice in the same block; only one is allowed.")
+                continue
+            out[key] = _build(loader, value_node, child, lines, problems, label)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, _join(ypath, i), lines, problems, label)
+                for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
+    """Parse one YAML file with the safe loader; problems are recorded, never raised."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            problems.error("guide-file-too-large", label,
+                           f"This file is {size:,} bytes; guide data files are far smaller. Is it the right file?")
+            return None
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.error("guide-file-missing", label, "This file of the guide data is missing.")
+        return None
+    except UnicodeDecodeError as e:
+        problems.error("guide-encoding", label, f"This file is not UTF-8 text ({e.reason} at byte {e.start}).")
+        return None
+    except OSError as e:
+        problems.error("guide-file-unreadable", label, f"This file cannot be read: {e.strerror}.")
+        return None
+    loader = yaml.SafeLoader(text)
+    lines: dict[str, int] = {}
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.error("guide-empty-file", label, "This file is empty.")
+            return None
+        data = _build(loader, node, "", lines, problems, label)
+    except yaml.constructor.ConstructorError as e:
+        mark = e.problem_mark
+        at = f" (line {mark.line + 1})" if mark else ""
+        problems.error("guide-yaml-tag", f"{label}{at}",
+                       f"Refused a YAML tag that would construct an object ({e.problem}). "
+                       "Guide data may contain only plain text, numbers, lists and mappings.")
+        return None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        what = getattr(e, "problem", None) or str(e)
+        problems.error("guide-yaml-syntax", f"{label}{at}", f"This is not valid YAML: {what}.")
+        return None
+    finally:
+        loader.dispose()
+    return Source(path, label, data, lines)
