@@ -28,6 +28,9 @@ class Source:
         return f"{self.label}: {ypath}{suffix}" if ypath else f"{self.label}{suffix}"
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
+
+
 def _join(parent: str, key: Any) -> str:
     if isinstance(key, int):
         return f"{parent}[{key}]"
@@ -37,6 +40,8 @@ def _join(parent: str, key: Any) -> str:
 def _build(loader: yaml.SafeLoader, node: yaml.Node, ypath: str, lines: dict[str, int],
            problems: Problems, label: str) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag!r} is not allowed", node.start_mark)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}

@@ -1,0 +1,142 @@
+"""The guide data: complete, verbatim, and validated with every problem located."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from ehsg.errors import GuideError
+from ehsg.guide import load_guide, load_guide_with_warnings
+
+from conftest import GUIDE_DIR
+
+
+def test_31_descriptors_in_five_sections(guide):
+    assert [s.number for s in guide.sections] == [5, 6, 7, 8, 9]
+    assert [s.name for s in guide.sections] == ["Family voice and experience", "Workforce", "Communities",
+                                                "Leaders", "Data"]
+    assert [len(s.descriptors) for s in guide.sections] == [7, 7, 5, 5, 7]
+    assert [s.kind for s in guide.sections] == ["service"] * 4 + ["data"]
+    assert guide.descriptor("5.1").title == "Family engagement"
+    assert guide.descriptor("5.5").title == "One team around the family"
+    assert guide.descriptor("6.1").title == ""
+
+
+def test_descriptor_wording_is_verbatim_from_the_published_form(guide, seed_text):
+    published = dict(re.findall(r"^(\d\.\d) - (.*)$", seed_text, flags=re.M))
+    assert len(published) == 31
+    assert {d.id: d.text for d in guide.descriptors} == published
+
+
+def test_prompts_models_and_permissions_are_verbatim(guide, seed_text):
+    assert guide.prompts.score == "Self-Assessment Score – Answer 0 to 5 – see scale above"
+    for prompt in (guide.prompts.score, guide.prompts.working_well, guide.prompts.next):
+        assert prompt in seed_text
+    for m in guide.data_models:
+        assert f"Data Model {m.number}: {m.name} – {m.definition}" in seed_text
+    for p in guide.permissions:
+        assert p.statement in seed_text and f"{p.question}: Yes" in seed_text
+    assert [p.includes_narrative for p in guide.permissions] == [True, False, False]
+    for v in guide.vision:
+        for s in v.statements:
+            assert s in seed_text
+
+
+def test_scale_has_no_invented_level_wording(guide):
+    assert (guide.scale.minimum, guide.scale.maximum) == (0, 5)
+    assert guide.scale.levels == {}
+
+
+def test_earned_autonomy_2022_thresholds(guide):
+    t = guide.thresholds(2022)
+    assert {x.descriptor: x.minimum for x in t.thresholds} == {
+        "5.1": 4, "6.1": 4, "6.3": 3, "8.1": 4, "8.3": 3, "9.1": 4, "9.3": 4, "9.4": 4, "9.7": 3}
+    assert "prospectus" in t.source
+    assert guide.thresholds(2023).year == 2022  # latest published table not after the year
+
+
+def _copy(tmp_path):
+    dst = tmp_path / "my-guide"
+    shutil.copytree(GUIDE_DIR, dst)
+    return dst
+
+
+def _edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_every_problem_is_reported_at_once_with_yaml_path(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "sections.yaml", 'id: "5.2"', 'id: "5.1"')            # duplicate id
+    _edit(g / "sections.yaml", 'id: "6.3"', 'id: "7.9"')            # id not of its section
+    _edit(g / "rules.yaml", '{descriptor: "9.7", minimum: 3}', '{descriptor: "9.9", minimum: 7}')
+    _edit(g / "rules.yaml", "data_models: [3]", "data_models: [3, 9]")
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    located = {p.code: p.location for p in e.value.problems}
+    assert "sections.yaml: sections[0].descriptors[1].id" in located["guide-duplicate-id"]
+    assert "sections.yaml: sections[1].descriptors[2].id" in located["guide-id-section"]
+    refs = [p.location for p in e.value.problems if p.code == "guide-bad-reference"]
+    assert any("rules.yaml: earned_autonomy[0].thresholds[8].descriptor" in r for r in refs)
+    assert any("rules.yaml: priority_selection.bands[1].data_models[1]" in r for r in refs)
+    assert any(p.code == "guide-range" and "thresholds[8].minimum" in p.location for p in e.value.problems)
+    assert all("(line " in p.location for p in e.value.problems)
+
+
+def test_unknown_keys_are_warnings_not_errors(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "guide.yaml", "id: ehsg-2022", "id: ehsg-2022\ncolour: blue")
+    guide, warnings = load_guide_with_warnings(g)
+    assert guide.id == "ehsg-2022"
+    assert [(w.code, w.location.split(": ", 1)[1]) for w in warnings] == [("guide-unknown-key", "colour (line 10)")]
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "data-models.yaml", "  - number: 2\n", "  - number: [2\n")
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    (p,) = e.value.problems
+    assert p.code == "guide-yaml-syntax" and "data-models.yaml" in p.location and "line" in p.location
+
+
+def test_object_constructing_tags_are_refused(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "guide.yaml", 'title: "Early', 'title: !!python/object/apply:os.system ["echo pwned"]\nx: "Early')
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    assert [p.code for p in e.value.problems] == ["guide-yaml-tag"]
+
+
+def test_duplicate_yaml_keys_are_reported(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "guide.yaml", 'version: "2022.1"', 'version: "2022.1"\nversion: "9"')
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    assert [p.code for p in e.value.problems] == ["guide-duplicate-key"]
+
+
+def test_a_band_must_cover_every_data_model(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "rules.yaml", "data_models: [4, 5, 6]", "data_models: [4, 5]")
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    assert [p.code for p in e.value.problems] == ["guide-rule-gap"]
+    assert "data model 6" in e.value.problems[0].message
+
+
+def test_official_level_wording_can_be_added_in_a_copy(tmp_path):
+    g = _copy(tmp_path)
+    _edit(g / "guide.yaml", "levels: {}", 'levels:\n    0: "wording zero"\n    5: "wording five"')
+    guide = load_guide(g)
+    assert guide.scale.describe(5) == "wording five" and guide.scale.describe(3) == ""
+
+
+def test_missing_guide_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(GuideError) as e:
+        load_guide(tmp_path / "nowhere")
+    assert e.value.problems[0].code == "guide-not-found"
