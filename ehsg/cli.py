@@ -140,5 +140,50 @@ def suggest(file, fmt, top, guide_dir):
         click.echo(f"  {i:2}. {c.id:5} {c.kind:7} {d.short[:50]:<50} {'; '.join(c.reasons)}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="SUBMISSION.docx", help="Word document to write.")
+@click.option("--template", "template_file", metavar="FILE.docx", default=None,
+              help="Your own restyled copy of templates/submission.docx.")
+@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@guide_option
+@friendly
+def build(file, output, template_file, draft, guide_dir):
+    """Build the Word submission from a checked workbook.
+
+    Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
+    """
+    from .submission import build_submission
+
+    guide = _guide(guide_dir)
+    result = build_submission(file, output, guide, template=template_file, draft=draft)
+    for w in result.warnings:
+        click.echo(f"  {w}", err=True)
+    state = " as a DRAFT" if draft and result.report.errors else ""
+    click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
+               f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+
+
+@main.command("check-template")
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def check_template_cmd(file):
+    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused."""
+    from .submission import check_template
+
+    result = check_template(file)
+    if result["unknown"]:
+        click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
+        for name in result["unknown"]:
+            click.echo(f"  {name}")
+    if result["unused"]:
+        click.echo("Fields ehsg provides that the template does not use:")
+        for name in result["unused"]:
+            click.echo(f"  {name}")
+    if not result["unknown"] and not result["unused"]:
+        click.echo("The template uses every field ehsg provides, and no other.")
+    sys.exit(1 if result["unknown"] else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

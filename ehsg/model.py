@@ -14,6 +14,7 @@ class Response:
     working_well: str = ""
     next: str = ""
     row: str = ""  # where it was read, e.g. "5 Family voice!A4", for messages
+    cells: tuple[str, str, str] = ("", "", "")  # cells of the score and the two narratives
 
 
 @dataclass(frozen=True)

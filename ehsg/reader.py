@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,7 +373,8 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> l
             texts = []
             for col, prompt in ((ww_col, guide.prompts.working_well), (nx_col, guide.prompts.next)):
                 texts.append(_narrative(ws, r, col, did, prompt, merged, formulas, problems))
-            responses.append(Response(did, score, texts[0], texts[1], at))
+            cells = (score_ref, cell_ref(ws, r, ww_col) if ww_col else "", cell_ref(ws, r, nx_col) if nx_col else "")
+            responses.append(Response(did, score, texts[0], texts[1], at, cells))
     if not found_any:
         problems.error("score-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
                        f"No sheet has a header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}', so no "
@@ -400,10 +402,20 @@ def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict,
             problems.warning("narrative-missing", ref, f"{did}: no answer to '{prompt}'.")
         return "" if not isinstance(value, str) else value
     if isinstance(value, str):
-        return value
+        return unescape_control(value)
     problems.warning("narrative-not-text", ref, f"{did}: the narrative is a {type(value).__name__} ({value}); it is "
                      "read as text.")
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
+def unescape_control(text: str) -> str:
+    """Excel stores control characters typed in a cell as _x0007_; openpyxl leaves that escape in place."""
+    if "_x" not in text:
+        return text
+    return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _merged_lookup(ws) -> dict[tuple[int, int], str]:
