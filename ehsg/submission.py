@@ -200,41 +200,13 @@ def check_template(path: str | Path) -> dict:
 
 def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
     """The score profile: one bar per descriptor, coloured by section, Earned Autonomy minima marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .chart import Bar, Group, bar_chart
 
     a = report.assessment
     minima = {t.descriptor: t.minimum for t in guide.thresholds(report.earned_autonomy.year).thresholds}
-    palette = ["#1F77B4", "#2CA02C", "#FF7F0E", "#9467BD", "#D62728", "#8C564B"]
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=150)
-    x = 0
-    ticks, labels = [], []
-    for i, s in enumerate(guide.sections):
-        xs = []
-        for d in s.descriptors:
-            score = a.score(d.id)
-            ax.bar(x, score or 0, color=palette[i % len(palette)], width=0.8,
-                   label=f"{s.number} {s.name}" if not xs else None)
-            if d.id in minima:
-                ax.plot([x - 0.42, x + 0.42], [minima[d.id]] * 2, color="black", linewidth=2)
-            xs.append(x)
-            ticks.append(x)
-            labels.append(d.id)
-            x += 1
-        x += 0.8
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(labels, rotation=90, fontsize=7)
-    ax.set_ylim(guide.scale.minimum, guide.scale.maximum)
-    ax.set_yticks(range(guide.scale.minimum, guide.scale.maximum + 1))
-    ax.set_ylabel("Score")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=6.5, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    fig.tight_layout()
-    fig.savefig(out, format="png")
-    plt.close(fig)
-    return out
+    groups = [Group(f"{s.number} {s.name}", tuple(Bar(d.id, (a.score(d.id),), minima.get(d.id))
+                                                  for d in s.descriptors)) for s in guide.sections]
+    return bar_chart(groups, guide.scale.maximum, out, minimum=guide.scale.minimum)
 
 
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
