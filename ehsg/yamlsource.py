@@ -9,6 +9,9 @@ import yaml
 
 from .problems import Problems
 
+# The C parser when PyYAML has it (it ships in PyYAML's wheels): the same safe rules, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Files larger than this are not guide data; refuse before parsing.
 MAX_YAML_BYTES = 2_000_000
 
@@ -37,7 +40,7 @@ def _join(parent: str, key: Any) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, ypath: str, lines: dict[str, int],
+def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
            problems: Problems, label: str) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
@@ -82,7 +85,7 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
     except OSError as e:
         problems.error("guide-file-unreadable", label, f"This file cannot be read: {e.strerror}.")
         return None
-    loader = yaml.SafeLoader(text)
+    loader = _SAFE_LOADER(text)
     lines: dict[str, int] = {}
     try:
         node = loader.get_single_node()
