@@ -41,6 +41,6 @@ def test_help_does_not_import_heavy_libraries():
     code = ("import sys; from ehsg.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('openpyxl', 'docx', 'docxtpl', 'PIL', 'yaml', 'jinja2') if m in sys.modules]\n"
-            "print(','.join(heavy))")
+            "print('HEAVY=' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == ""
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY="
