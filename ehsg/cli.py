@@ -78,15 +78,19 @@ def main():
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
 @click.option("--area", default="", help="Area name to fill in.")
 @click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
+@click.option("--respondent", is_flag=True,
+              help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
 @guide_option
 @friendly
-def template(output, area, year, guide_dir):
+def template(output, area, year, respondent, guide_dir):
     """Write a blank workshop workbook to hand out."""
-    from .workbook import write_template
+    from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
     guide = _guide(guide_dir)
-    path = write_template(guide, output, area=area, year=year)
-    click.echo(f"Wrote {path} ({len(guide.descriptors)} descriptors, guide {guide.stamp}).")
+    kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
+    path = write_template(guide, output, area=area, year=year, kind=kind)
+    what = "partner's workbook" if respondent else "workbook"
+    click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}.")
 
 
 @main.command()
@@ -166,6 +170,46 @@ def build(file, output, template_file, draft, guide_dir):
     state = " as a DRAFT" if draft and result.report.errors else ""
     click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PARTNER.xlsx... | FOLDER")
+@click.option("-o", "--output", required=True, metavar="CONSOLIDATED.xlsx", help="Consolidated workbook to write.")
+@click.option("--pack", metavar="PACK.docx", default=None, help="Also write a printable discussion pack.")
+@click.option("--flag-range", type=click.IntRange(1, 5), default=2, show_default=True,
+              help="Flag a descriptor for discussion when partners' scores are this far apart or more.")
+@guide_option
+@friendly
+def merge(inputs, output, pack, flag_range, guide_dir):
+    """Merge partners' workbooks: statistics, disagreements and attributed evidence per descriptor.
+
+    Refuses (exit 1, nothing written) when any partner's workbook has errors, listing them all.
+    """
+    from .consolidate import write_consolidated, write_discussion_pack
+    from .outputs import refuse_overwriting_inputs
+    from .workshop import aggregate, collect_files, load_partners
+
+    guide = _guide(guide_dir)
+    files = collect_files(list(inputs))
+    refuse_overwriting_inputs(output, files)
+    if pack:
+        refuse_overwriting_inputs(pack, files + [output])
+    partners, problems = load_partners(files, guide)
+    errors = [p for p in problems if p.is_error]
+    for p in problems:
+        click.echo(f"  {p}", err=True)
+    if errors or not partners:
+        click.echo(f"ehsg: {len(errors)} error(s) in the partners' workbooks; nothing was written.", err=True)
+        sys.exit(1)
+    workshop = aggregate(partners, guide, flag_range)
+    write_consolidated(workshop, guide, output)
+    if pack:
+        write_discussion_pack(workshop, guide, pack)
+    flagged = workshop.flagged()
+    click.echo(f"Merged {len(partners)} partners into {output}. {len(flagged)} descriptor(s) flagged for discussion"
+               + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
+    if pack:
+        click.echo(f"Wrote the discussion pack {pack}.")
 
 
 @main.command("check-template")

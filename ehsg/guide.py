@@ -73,6 +73,7 @@ class Service:
     id: str
     name: str
     text: str
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,8 +315,15 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
     _unique(g, [(f"permissions[{i}].label", x.label) for i, x in enumerate(permissions)], "permission label")
     services = []
     for ypath, item in g.items(top, "services", ""):
-        m = g.mapping(item, ypath, ("id", "name", "text"))
-        services.append(Service(*(g.get(m, k, ypath, str, default="") for k in ("id", "name", "text"))))
+        m = g.mapping(item, ypath, ("id", "name", "text", "groups"))
+        groups = []
+        for gpath, group in g.items(m, "groups", ypath) if "groups" in m else []:
+            if not isinstance(group, str) or not group.strip():
+                p.error("guide-type", g.src.where(gpath), "A practitioner group must be text.")
+            else:
+                groups.append(group)
+        services.append(Service(*(g.get(m, k, ypath, str, default="") for k in ("id", "name", "text")),
+                                groups=tuple(groups)))
     wf = g.mapping(g.get(top, "workforce_table", "", dict, default={}), "workforce_table",
                    ("instruction", "grouping_terms"))
 

@@ -18,6 +18,36 @@ class Response:
 
 
 @dataclass(frozen=True)
+class WorkforceRow:
+    """One practitioner group on the workforce sheet, in the partnership's own words."""
+
+    kind: str
+    group: str
+    lead: str = ""
+    role: str = ""
+    notes: str = ""
+    row: str = ""
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.lead.strip() or self.role.strip() or self.notes.strip())
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Who filled a partner's workbook at a workshop."""
+
+    name: str = ""
+    organisation: str = ""
+    sector: str = ""
+
+    @property
+    def label(self) -> str:
+        who = self.organisation or self.name or "Unnamed partner"
+        return f"{who} ({self.sector})" if self.sector else who
+
+
+@dataclass(frozen=True)
 class Assessment:
     """One area's self-assessment: everything the form asks for."""
 
@@ -33,6 +63,9 @@ class Assessment:
     year: int | None = None
     source: str = ""
     has_narrative: bool = True  # False for scores-only exports
+    workforce: tuple[WorkforceRow, ...] = ()
+    kind: str = "assessment"   # assessment, respondent (a partner's view) or consolidated
+    respondent: Respondent | None = None
 
     @property
     def effective_data_model(self) -> int | None:

@@ -12,7 +12,7 @@ from typing import Any
 from . import workbook as wbk
 from . import xlsxfile
 from .guide import Guide
-from .model import Assessment, Response
+from .model import Assessment, Respondent, Response, WorkforceRow
 from .problems import Problems
 
 HEADER_SCAN_ROWS = 30
@@ -90,9 +90,12 @@ def _read(path: Path, wb, formulas: dict, guide: Guide, problems: Problems) -> L
                        f"This workbook was made from guide {stamp_id} {stamp_version}, but it is being checked "
                        f"against {guide.stamp}. Use --guide with the matching guide, or copy the answers into a "
                        "workbook made from this guide.")
-    area = _read_area(wb, guide, problems, formulas)
-    responses = _read_descriptors(wb, guide, problems, formulas)
+    kind = str(meta.get("kind") or wbk.KIND_ASSESSMENT)
+    partner = kind == wbk.KIND_RESPONDENT
+    area = _read_area(wb, guide, problems, formulas, partner=partner)
+    responses = _read_descriptors(wb, guide, problems, formulas, partner=partner)
     assessment = Assessment(
+        kind=kind, workforce=_read_workforce(wb), respondent=_read_respondent(wb, problems) if partner else None,
         area=area.get("area") or "", guide_id=stamp_id or guide.id, guide_version=str(stamp_version or guide.version),
         responses=tuple(responses), data_model=area.get("data_model"), data_model_changed=area.get("changed"),
         current_data_model=area.get("current"), priorities=tuple(area.get("priorities", ())),
@@ -158,14 +161,8 @@ def _yes_no(value: Any) -> bool | None | str:
     return "bad"
 
 
-def _read_area(wb, guide: Guide, problems: Problems, formulas: dict) -> dict:
-    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
-    if sheet is None:
-        problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
-                       f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
-                       "permissions.")
-        return {}
-    ws = wb[sheet]
+def _label_cells(ws) -> dict[str, tuple[int, int]]:
+    """Label → (row, column of its value), by a Label/Value header row, else the cell to the right."""
     header = _find_header(ws, (wbk.HEADER_LABEL, wbk.HEADER_VALUE))
     cells: dict[str, tuple[int, int]] = {}
     if header:
@@ -175,12 +172,72 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict) -> dict:
             key = norm(ws.cell(row=r, column=lcol).value)
             if key and key not in cells:
                 cells[key] = (r, vcol)
-    else:  # no header row: a label's value is in the cell to its right
+    else:
         for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 200)):
             for c in row:
                 key = norm(c.value)
                 if key and key not in cells and isinstance(c.value, str):
                     cells[key] = (c.row, c.column + 1)
+    return cells
+
+
+def _read_respondent(wb, problems: Problems) -> Respondent:
+    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.RESPONDENT_SHEET)), None)
+    if sheet is None:
+        problems.error("respondent-sheet-missing", wb.sheetnames[0], f"There is no '{wbk.RESPONDENT_SHEET}' sheet "
+                       "saying who responded.")
+        return Respondent()
+    ws = wb[sheet]
+    cells = _label_cells(ws)
+
+    def get(label):
+        pos = cells.get(norm(label))
+        v = ws.cell(row=pos[0], column=pos[1]).value if pos else None
+        return ("" if v is None else str(v).strip()), (cell_ref(ws, *pos) if pos else ws.title)
+
+    name, _ = get(wbk.LABEL_NAME)
+    org, where = get(wbk.LABEL_ORGANISATION)
+    if not org:
+        problems.error("organisation-missing", where, "Say which organisation this partner responds for, so "
+                       "their scores and evidence can be attributed.")
+    sector, where = get(wbk.LABEL_SECTOR)
+    known = {norm(s): s for s in wbk.SECTORS}
+    if sector and norm(sector) not in known:
+        problems.warning("sector-unknown", where, f"'{sector}' is not one of: {', '.join(wbk.SECTORS)}; it is kept "
+                         "as typed.")
+    return Respondent(name, org, known.get(norm(sector), sector))
+
+
+def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
+    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.WORKFORCE_SHEET)), None)
+    if sheet is None:
+        return ()
+    ws = wb[sheet]
+    header = _find_header(ws, (wbk.WF_GROUP,))
+    if header is None:
+        return ()
+    hrow, cols = header
+    out = []
+    for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
+        values = []
+        for name in wbk.WF_HEADERS:
+            col = cols.get(norm(name))
+            v = ws.cell(row=r, column=col).value if col else None
+            values.append("" if v is None else unescape_control(str(v)))
+        if any(v.strip() for v in values):
+            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)])))
+    return tuple(out)
+
+
+def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> dict:
+    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
+    if sheet is None:
+        problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
+                       f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
+                       "permissions.")
+        return {}
+    ws = wb[sheet]
+    cells = _label_cells(ws)
 
     def get(label: str, required: bool = True):
         pos = cells.get(norm(label))
@@ -195,7 +252,7 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict) -> dict:
     out: dict[str, Any] = {}
     area, where = get(wbk.LABEL_AREA)
     out["area"] = "" if area is None else str(area).strip()
-    if not out["area"] and norm(wbk.LABEL_AREA) in cells:
+    if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
     year, where = get(wbk.LABEL_YEAR, required=False)
     if year not in (None, ""):
@@ -204,6 +261,8 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict) -> dict:
             problems.error("year-invalid", where, f"The year must be a year such as 2022, not {year!r}.")
         else:
             out["year"] = y
+    if partner:  # a partner's workbook carries scores and evidence only
+        return out
     numbers = [m.number for m in guide.data_models]
     span = f"{min(numbers)} to {max(numbers)}"
     model, where = get(wbk.LABEL_DATA_MODEL)
@@ -313,9 +372,10 @@ def parse_score(value: Any, guide: Guide) -> tuple[int | None, str | None, str]:
     return value, None, ""
 
 
-def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> list[Response]:
+def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> list[Response]:
     wanted = (wbk.HEADER_ID, wbk.HEADER_SCORE)
-    skip = {norm(wbk.AREA_SHEET), norm(wbk.INSTRUCTIONS_SHEET), norm(wbk.META_SHEET)}
+    skip = {norm(wbk.AREA_SHEET), norm(wbk.INSTRUCTIONS_SHEET), norm(wbk.META_SHEET), norm(wbk.RESPONDENT_SHEET),
+            norm(wbk.WORKFORCE_SHEET)}
     responses: list[Response] = []
     seen: dict[str, str] = {}
     found_any = False
@@ -330,6 +390,7 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> l
         hrow, cols = header
         id_col, score_col = cols[norm(wbk.HEADER_ID)], cols[norm(wbk.HEADER_SCORE)]
         ww_col, nx_col = cols.get(ww), cols.get(nx)
+        proposed_col = cols.get(norm("Proposed score"))  # in a consolidated workshop workbook
         for label, col in ((guide.prompts.working_well, ww_col), (guide.prompts.next, nx_col)):
             if col is None:
                 problems.error("column-missing", cell_ref(ws, hrow, 1),
@@ -366,13 +427,21 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> l
                     score = None
                 else:
                     score, code, message = parse_score(raw, guide)
-                    if code == "score-as-text":
+                    if code == "score-missing" and partner:
+                        problems.warning("no-response", score_ref, f"{did}: no score from this partner; it is "
+                                         "counted as no response, not as 0.")
+                    elif code == "score-missing" and proposed_col:
+                        hint = ws.cell(row=r, column=proposed_col).value
+                        problems.error(code, score_ref, f"{did}: no agreed score yet"
+                                       + (f" (proposed from partners' scores: {hint})" if hint is not None else "")
+                                       + ". Type the score the partnership agreed.")
+                    elif code == "score-as-text":
                         problems.warning(code, score_ref, f"{did}: {message}")
                     elif code:
                         problems.error(code, score_ref, f"{did}: {message}")
             texts = []
             for col, prompt in ((ww_col, guide.prompts.working_well), (nx_col, guide.prompts.next)):
-                texts.append(_narrative(ws, r, col, did, prompt, merged, formulas, problems))
+                texts.append(_narrative(ws, r, col, did, prompt, merged, formulas, problems, quiet_if_blank=partner))
             cells = (score_ref, cell_ref(ws, r, ww_col) if ww_col else "", cell_ref(ws, r, nx_col) if nx_col else "")
             responses.append(Response(did, score, texts[0], texts[1], at, cells))
     if not found_any:
@@ -388,7 +457,7 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict) -> l
 
 
 def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict, formulas: dict,
-               problems: Problems) -> str:
+               problems: Problems, quiet_if_blank: bool = False) -> str:
     if col is None:
         return ""
     ref = cell_ref(ws, r, col)
@@ -398,7 +467,7 @@ def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict,
         return ""
     value = _value(ws, r, col, formulas, problems, f"narrative of {did}")
     if value is _FORMULA_NO_VALUE or value is None or (isinstance(value, str) and not value.strip()):
-        if value is not _FORMULA_NO_VALUE:
+        if value is not _FORMULA_NO_VALUE and not quiet_if_blank:
             problems.warning("narrative-missing", ref, f"{did}: no answer to '{prompt}'.")
         return "" if not isinstance(value, str) else value
     if isinstance(value, str):

@@ -32,6 +32,24 @@ LABEL_PRIORITIES = ("Priority descriptor 1", "Priority descriptor 2", "Priority 
 
 META_KEYS = ("kind", "guide_id", "guide_version", "ehsg_version", "created")
 KIND_ASSESSMENT = "assessment"
+KIND_RESPONDENT = "respondent"
+KIND_CONSOLIDATED = "consolidated"
+
+RESPONDENT_SHEET = "Respondent"
+LABEL_NAME = "Name"
+LABEL_ORGANISATION = "Organisation"
+LABEL_SECTOR = "Sector"
+# ehsg's own grouping of partners, for per-sector summaries (not the guide's wording).
+SECTORS = ("Council", "Health", "Police", "Education", "Voluntary and community sector", "Other")
+
+WORKFORCE_SHEET = "Workforce table"
+WF_KIND = "Kind of service"
+WF_GROUP = "Practitioner group"
+WF_LEAD = "How often they act as lead practitioner"
+WF_ROLE = "Their role in whole family working"
+WF_NOTES = "Evidence and notes"
+WF_HEADERS = (WF_KIND, WF_GROUP, WF_LEAD, WF_ROLE, WF_NOTES)
+WF_SPARE_ROWS = 10
 
 _INVALID_SHEET_CHARS = re.compile(r"[\\/*?:\[\]]")
 
@@ -41,9 +59,10 @@ def section_sheet_name(number: int, name: str) -> str:
     return _INVALID_SHEET_CHARS.sub(" ", f"{number} {name}")[:31].rstrip()
 
 
-def write_template(guide: Guide, path: str | Path, area: str = "", year: int | None = None) -> Path:
-    """Write a blank workshop workbook for the guide; returns the path written."""
-    wb = build_template(guide, area=area, year=year)
+def write_template(guide: Guide, path: str | Path, area: str = "", year: int | None = None,
+                   kind: str = KIND_ASSESSMENT) -> Path:
+    """Write a blank workshop workbook for the guide (or a partner's, kind=respondent); returns its path."""
+    wb = build_template(guide, area=area, year=year, kind=kind)
     return atomic_save(path, wb.save)
 
 
@@ -54,9 +73,12 @@ def build_template(guide: Guide, area: str = "", year: int | None = None, kind: 
     ins = wb.active
     ins.title = INSTRUCTIONS_SHEET
     _instructions(ins, guide)
+    if kind == KIND_RESPONDENT:
+        _respondent_sheet(wb.create_sheet(RESPONDENT_SHEET))
     _area_sheet(wb.create_sheet(AREA_SHEET), guide, area, year)
     for section in guide.sections:
         _section_sheet(wb.create_sheet(section_sheet_name(section.number, section.name)), guide, section)
+    _workforce_sheet(wb.create_sheet(WORKFORCE_SHEET), guide)
     _meta_sheet(wb.create_sheet(META_SHEET), guide, kind)
     wb.active = 1
     return wb
@@ -203,6 +225,61 @@ def _section_sheet(ws, guide: Guide, section) -> None:
         ws.cell(row=r, column=1).data_type = "s"
         drop.add(ws.cell(row=r, column=3).coordinate)
         ws.row_dimensions[r].height = 160
+    ws.freeze_panes = "C4"
+
+
+def _label_value_header(ws, st) -> None:
+    for col, text in enumerate((HEADER_LABEL, HEADER_VALUE, HEADER_GUIDANCE), start=1):
+        c = ws.cell(row=1, column=col, value=text)
+        c.font, c.fill, c.border = st["bold"], st["header_fill"], st["border"]
+
+
+def _respondent_sheet(ws) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    st = _styles()
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 40
+    ws.column_dimensions["C"].width = 80
+    _label_value_header(ws, st)
+    rows = ((LABEL_NAME, "Optional: who is responding."),
+            (LABEL_ORGANISATION, "The organisation you respond for, e.g. 'Sefton Council' or 'Merseyside Police'."),
+            (LABEL_SECTOR, "Choose from the list: " + ", ".join(SECTORS) + "."))
+    for r, (label, guidance) in enumerate(rows, start=2):
+        a = ws.cell(row=r, column=1, value=label)
+        a.font, a.border = st["bold"], st["border"]
+        b = ws.cell(row=r, column=2)
+        b.fill, b.border = st["input_fill"], st["border"]
+        c = ws.cell(row=r, column=3, value=guidance)
+        c.alignment, c.border = st["wrap"], st["border"]
+    dv = DataValidation(type="list", formula1='"' + ",".join(SECTORS) + '"', allow_blank=True)
+    ws.add_data_validation(dv)
+    dv.add("B4")
+
+
+def _workforce_sheet(ws, guide: Guide) -> None:
+    st = _styles()
+    ws.cell(row=1, column=1, value="Multi-Agency Workforce").font = st["title"]
+    intro = (f"{guide.workforce_instruction} {guide.workforce_grouping_terms}. The guide's own table is not "
+             "reproduced here: describe each group in your own words. Rows list the services the guide names; add "
+             "any other groups in the empty rows.")
+    note = ws.cell(row=2, column=1, value=intro)
+    note.alignment = st["wrap"]
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
+    ws.row_dimensions[2].height = 60
+    for col, (text, width) in enumerate(zip(WF_HEADERS, (24, 36, 34, 34, 60)), start=1):
+        c = ws.cell(row=3, column=col, value=text)
+        c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
+        ws.column_dimensions[c.column_letter].width = width
+    r = 4
+    rows = [(s.name, g) for s in guide.services for g in s.groups] + [(None, None)] * WF_SPARE_ROWS
+    for kind, group in rows:
+        for col, value in enumerate((kind, group, None, None, None), start=1):
+            c = ws.cell(row=r, column=col, value=value)
+            c.alignment, c.border = st["wrap"], st["border"]
+            if col >= 3 or kind is None:
+                c.fill = st["input_fill"]
+        r += 1
     ws.freeze_panes = "C4"
 
 
