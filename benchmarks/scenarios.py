@@ -54,7 +54,41 @@ def jobs(work: Path, python: str) -> list[Job]:
     out.append(Job("build (example)", ehsg(python, "build", example, "-o", str(work / "built.docx")),
                    "openpyxl load + python-docx save of the same text",
                    [python, "-c", FLOOR_BUILD, example, str(work / "floor.docx")], "ratio ≤ 1.5 and < 1.5 s"))
+    partners = work / "partners"
+    out.append(Job("merge (40 partners)", ehsg(python, "merge", str(partners), "-o", str(work / "merged.xlsx")),
+                   "openpyxl load of the same 40 workbooks",
+                   [python, "-c", FLOOR_LOAD_MANY, str(partners)], "ratio ≤ 1.5",
+                   prepare=lambda: make_partners(work, partners, 40), repeats=3))
     return out
+
+
+FLOOR_LOAD_MANY = """
+import sys, pathlib, openpyxl
+for f in sorted(pathlib.Path(sys.argv[1]).glob("*.xlsx")):
+    wb = openpyxl.load_workbook(f, data_only=True)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            pass
+"""
+
+
+def make_partners(work: Path, folder: Path, count: int) -> None:
+    """Forty distinct partner workbooks (different organisations and scores) from the invented examples."""
+    import openpyxl
+
+    repo = Path(__file__).resolve().parent.parent
+    sources = sorted((repo / "examples" / "workshop").glob("*.xlsx"))
+    folder.mkdir(exist_ok=True)
+    for i in range(count):
+        wb = openpyxl.load_workbook(sources[i % len(sources)])
+        wb["Respondent"]["B3"] = f"Benchmark partner {i}"
+        wb["Respondent"]["B2"] = f"Person {i}"
+        for ws in wb.worksheets:
+            if ws.cell(row=3, column=3).value == "Score":
+                for r in range(4, ws.max_row + 1):
+                    if ws.cell(row=r, column=1).value:
+                        ws.cell(row=r, column=3).value = (r + i) % 6
+        wb.save(folder / f"partner-{i:02}.xlsx")
 
 
 def copy_many(src: Path, folder: Path, count: int) -> None:

@@ -62,7 +62,8 @@ def write_consolidated(workshop: Workshop, guide: Guide, path: str | Path) -> Pa
                       "Yes" if st.id in flagged else "No", partner_scores(st), attributed(st, "working_well"),
                       attributed(st, "next"))
             for i, v in enumerate(values):
-                c = ws.cell(row=r, column=first + i, value=v)
+                c = ws.cell(row=r, column=first + i)
+                wbk.set_text(c, v)
                 c.alignment = wrap
                 if st.id in flagged:
                     c.fill = flag_fill
@@ -85,7 +86,9 @@ def _table(ws, headers, rows, widths=None, start_row=1):
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
     for r, row in enumerate(rows, start=start_row + 1):
         for i, v in enumerate(row, start=1):
-            ws.cell(row=r, column=i, value=v).alignment = Alignment(wrap_text=True, vertical="top")
+            c = ws.cell(row=r, column=i)
+            wbk.set_text(c, v)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
 
 
@@ -117,9 +120,8 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws.freeze_panes = None
     ws.cell(row=start + len(rows) + 2, column=1, value="Partners").font = Font(bold=True)
     for i, (who, file) in enumerate(workshop.partners, start=start + len(rows) + 3):
-        ws.cell(row=i, column=1, value=who.label)
-        ws.cell(row=i, column=2, value=who.name or None)
-        ws.cell(row=i, column=3, value=file)
+        for col, value in enumerate((who.label, who.name or None, file), start=1):
+            wbk.set_text(ws.cell(row=i, column=col), value)
 
 
 def _responses_sheet(ws, workshop: Workshop, guide: Guide) -> None:
@@ -180,10 +182,11 @@ def _workforce(ws, workshop: Workshop) -> None:
         if r is None:
             r = next_row
             next_row += 1
-            ws.cell(row=r, column=1, value=kind or None)
-            ws.cell(row=r, column=2, value=group or None)
+            wbk.set_text(ws.cell(row=r, column=1), kind or None)
+            wbk.set_text(ws.cell(row=r, column=2), group or None)
         for i, texts in enumerate(cols):
-            c = ws.cell(row=r, column=3 + i, value="\n\n".join(texts) or None)
+            c = ws.cell(row=r, column=3 + i)
+            wbk.set_text(c, "\n\n".join(texts) or None)
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
 

@@ -141,6 +141,7 @@ class Guide:
     services: tuple[Service, ...]
     workforce_instruction: str
     workforce_grouping_terms: str
+    workforce_evidence_for: str
     sections: tuple[Section, ...]
     data_survey: str
     data_models: tuple[DataModel, ...]
@@ -325,10 +326,14 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
         services.append(Service(*(g.get(m, k, ypath, str, default="") for k in ("id", "name", "text")),
                                 groups=tuple(groups)))
     wf = g.mapping(g.get(top, "workforce_table", "", dict, default={}), "workforce_table",
-                   ("instruction", "grouping_terms"))
+                   ("instruction", "evidence_for", "grouping_terms"))
 
     sections = _sections(_Reader(sources["sections.yaml"], p))
     known_ids = {d.id: d for s in sections for d in s.descriptors}
+    evidence_for = str(g.get(wf, "evidence_for", "workforce_table", (str, float), required=False, default="") or "")
+    if evidence_for and evidence_for not in known_ids:
+        p.error("guide-bad-reference", g.src.where("workforce_table.evidence_for"),
+                f"There is no descriptor '{evidence_for}' in sections.yaml.")
     data_survey, data_models = _data_models(_Reader(sources["data-models.yaml"], p))
     rule, ea = _rules(_Reader(sources["rules.yaml"], p), sections, known_ids,
                       {m.number for m in data_models}, scale)
@@ -358,6 +363,7 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
         permissions=tuple(permissions), services=tuple(services),
         workforce_instruction=g.get(wf, "instruction", "workforce_table", str, default=""),
         workforce_grouping_terms=g.get(wf, "grouping_terms", "workforce_table", str, default=""),
+        workforce_evidence_for=evidence_for,
         sections=tuple(sections), data_survey=data_survey, data_models=tuple(data_models),
         priority_rule=rule, earned_autonomy=tuple(ea),
         vision_statement=v.get(vtop, "statement", "", str, default=""), vision=tuple(vision))

@@ -70,6 +70,18 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
     def score_text(score):
         return "Not scored" if score is None else str(score)
 
+    workforce = []
+    for w in a.workforce:
+        if w.filled:
+            cells = []
+            for text in (w.kind, w.group, w.lead, w.role, w.notes):
+                clean, removed = xml_safe(text)
+                if removed:
+                    warnings.append(Problem("narrative-control-characters", "warning", w.row,
+                                            f"Workforce table: removed {len(removed)} character(s) Word cannot hold."))
+                cells.append(RichText(clean))
+            workforce.append(dict(zip(("kind", "group", "lead", "role", "notes"), cells)))
+
     sections = []
     for s in guide.sections:
         descriptors = []
@@ -77,6 +89,7 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
             r = a.response(d.id)
             descriptors.append({
                 "id": d.id, "text": d.text, "title": d.title, "heading": f"{d.id} - {d.text}",
+                "workforce_rows": workforce if d.id == guide.workforce_evidence_for else [],
                 "score": score_text(r.score if r else None),
                 "working_well": narrative(r.working_well if r else "", r.cells[1] if r else "", d.id),
                 "next": narrative(r.next if r else "", r.cells[2] if r else "", d.id),

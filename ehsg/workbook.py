@@ -301,13 +301,20 @@ def write_assessment(guide: Guide, assessment, path: str | Path) -> Path:
     return atomic_save(path, wb.save)
 
 
+def set_text(cell, value) -> None:
+    """Put a value in a cell; text that starts with '=' stays text (openpyxl would make it a formula)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
 def fill_workbook(wb, guide: Guide, assessment) -> None:
     """Fill an ehsg workbook's cells from an Assessment, finding them by the documented headers and labels."""
     area = wb[AREA_SHEET]
     rows = {area.cell(row=r, column=1).value: r for r in range(2, area.max_row + 1)}
 
     def put(label, value):
-        area.cell(row=rows[label], column=2, value=value)
+        set_text(area.cell(row=rows[label], column=2), value)
 
     put(LABEL_AREA, assessment.area or None)
     put(LABEL_YEAR, assessment.year)
@@ -331,6 +338,6 @@ def fill_workbook(wb, guide: Guide, assessment) -> None:
             resp = by_id.get(ws.cell(row=r, column=col[HEADER_ID]).value)
             if resp is None:
                 continue
-            ws.cell(row=r, column=col[HEADER_SCORE], value=resp.score)
-            ws.cell(row=r, column=col[guide.prompts.working_well], value=resp.working_well or None)
-            ws.cell(row=r, column=col[guide.prompts.next], value=resp.next or None)
+            ws.cell(row=r, column=col[HEADER_SCORE]).value = resp.score
+            set_text(ws.cell(row=r, column=col[guide.prompts.working_well]), resp.working_well or None)
+            set_text(ws.cell(row=r, column=col[guide.prompts.next]), resp.next or None)

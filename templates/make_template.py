@@ -179,6 +179,19 @@ def build() -> Document:
         shade(top, "F2F2F2")
         body = t.cell(2 + 2 * r, 0).merge(t.cell(2 + 2 * r, 1))
         cell_lines(body, [f"{{%p for para in d.{key} %}}", "{{r para }}", "{%p endfor %}"])
+    # The partnership's own workforce table, under the descriptor it supports, when filled in.
+    para(doc, "{%p if d.workforce_rows %}")
+    para(doc, "Workforce table (supporting evidence)", bold=True)
+    t = table(doc, ["Kind of service", "Practitioner group", "How often they act as lead practitioner",
+                    "Their role in whole family working", "Evidence and notes"], [2.8, 3.2, 3.6, 3.6, 3.8])
+    row = t.add_row()
+    cell_text(row.cells[0], "{%tr for w in d.workforce_rows %}")
+    row = t.add_row()
+    for cell, key in zip(row.cells, ("kind", "group", "lead", "role", "notes")):
+        cell_text(cell, f"{{{{r w.{key} }}}}")
+    row = t.add_row()
+    cell_text(row.cells[0], "{%tr endfor %}")
+    para(doc, "{%p endif %}")
     para(doc, "")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")

@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ehsg.workbook import set_text
+
 from ehsg.guide import load_guide
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,7 +50,7 @@ def fill_by_contract(path, out, area=None, scores=None, narratives=None, extra=N
         header = {c.value: c.column for c in ws[1]}
         rows = {ws.cell(row=r, column=header["Label"]).value: r for r in range(2, ws.max_row + 1)}
         for label, value in {**(area or {}), **(extra or {})}.items():
-            ws.cell(row=rows[label], column=header["Value"]).value = value
+            set_text(ws.cell(row=rows[label], column=header["Value"]), value)
     for ws in wb.worksheets:
         for hrow in range(1, 10):
             header = {c.value: c.column for c in ws[hrow]}
@@ -62,7 +64,7 @@ def fill_by_contract(path, out, area=None, scores=None, narratives=None, extra=N
                 ws.cell(row=r, column=header["Score"]).value = scores[did]
             if narratives and did in narratives:
                 ww, nx = narratives[did]
-                ws.cell(row=r, column=header["What is working well and what evidence do you have?"]).value = ww
-                ws.cell(row=r, column=header["What are you prioritising next?"]).value = nx
+                set_text(ws.cell(row=r, column=header["What is working well and what evidence do you have?"]), ww)
+                set_text(ws.cell(row=r, column=header["What are you prioritising next?"]), nx)
     wb.save(out)
     return out

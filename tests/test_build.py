@@ -87,6 +87,11 @@ def test_earned_autonomy_table_and_priorities(built, guide):
     assert [c.text for c in summary.rows[3].cells] == ["Earned Autonomy", "1 of 9 Earned Autonomy minimum scores are met."]
 
 
+def test_no_workforce_table_when_the_sheet_is_empty(built):
+    _, doc = built
+    assert not [t for t in doc.tables if t.rows[0].cells[0].text == "Kind of service"]
+
+
 def test_header_footer_and_chart(built):
     _, doc = built
     section = doc.sections[0]

@@ -107,7 +107,10 @@ def test_merge_example_then_agree_check_and_build(guide, partners, tmp_path):
     report = check_file(final, guide)
     assert report.valid, [str(p) for p in report.errors]
     result = build_submission(final, tmp_path / "submission.docx", guide)
-    assert result.path.exists()
+    submission = Document(result.path)
+    (wf,) = [t for t in submission.tables if t.rows[0].cells[0].text == "Kind of service"]
+    assert [c.text for c in wf.rows[1].cells][:2] == ["Community support", "Family and friends"]
+    assert "[Exampleshire Police (invented) (Police)] Invented example" in wf.rows[1].cells[2].text
 
     doc = Document(pack)
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
