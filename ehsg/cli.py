@@ -10,7 +10,9 @@ import sys
 import click
 
 from . import __version__
-from .errors import EhsgError
+from pathlib import Path
+
+from .errors import EhsgError, InputFileError
 
 GUIDE_HELP = ("Guide data folder, or the name of a bundled edition (default: ehsg-2022, or $EHSG_GUIDE). "
               "Point it at your own edited copy, e.g. with the official score wording pasted in.")
@@ -210,6 +212,122 @@ def merge(inputs, output, pack, flag_range, guide_dir):
                + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
     if pack:
         click.echo(f"Wrote the discussion pack {pack}.")
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--for", "audience", required=True, type=click.Choice(["dfe", "coordinators", "ogd"]),
+              help="dfe: full results with narrative; coordinators, ogd: scores and priorities only.")
+@click.option("-o", "--output", required=True, metavar="OUT.xlsx|.csv|.json", help="File to write; its ending "
+              "chooses the format.")
+@guide_option
+@friendly
+def export_cmd(file, audience, output, guide_dir):
+    """Export what one audience may receive under the area's permission answers.
+
+    Refuses (exit 1, nothing written) when the area did not answer Yes for that audience.
+    """
+    from .export import export
+
+    guide = _guide(guide_dir)
+    path = export(file, output, audience, guide)
+    click.echo(f"Wrote {path} for {audience}.")
+
+
+@main.command("compare")
+@click.argument("files", nargs=-1, required=True, metavar="A B [C...]")
+@click.option("-o", "--output", required=True, metavar="OUT.xlsx|.docx", help="Comparison to write.")
+@click.option("--over-time/--areas", "over_time", default=None,
+              help="One area over several years, or several areas (default: decided from the area names).")
+@guide_option
+@friendly
+def compare_cmd(files, output, over_time, guide_dir):
+    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike."""
+    from .compare import compare, summary_lines, write_comparison
+    from .export import load_scores
+    from .outputs import refuse_overwriting_inputs
+
+    guide = _guide(guide_dir)
+    refuse_overwriting_inputs(output, files)
+    loaded, failed = [], False
+    for f in files:
+        if not Path(f).exists():
+            raise InputFileError(f"{f}: no such file.")
+        a, problems = load_scores(f, guide)
+        for p in problems:
+            if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
+                click.echo(f"  {p.location if p.location.startswith(Path(f).name) else Path(f).name + ': ' + p.location}"
+                           f": {p.severity}: {p.message} [{p.code}]", err=True)
+        if a is None or problems.errors:
+            failed = True
+        else:
+            loaded.append(a)
+    if failed:
+        click.echo("ehsg: errors in the files above; nothing was written.", err=True)
+        sys.exit(1)
+    c = compare(loaded, guide, over_time)
+    write_comparison(c, guide, output)
+    for line in summary_lines(c, guide):
+        click.echo(line)
+    click.echo(f"Wrote {output}.")
+
+
+@main.command("cohort")
+@click.argument("inputs", nargs=-1, required=True, metavar="FOLDER | FILES...")
+@click.option("-o", "--output", metavar="OUT.xlsx", default=None, help="Cohort workbook to write.")
+@format_option
+@click.option("--year", type=int, default=None, help="Earned Autonomy prospectus year (default: the latest).")
+@guide_option
+@friendly
+def cohort_cmd(inputs, output, fmt, year, guide_dir):
+    """Analyse many areas' scores-only exports: distributions, high scorers, action learning sets."""
+    import json
+
+    from .cohort import analyse, gather, write_xlsx
+    from .outputs import refuse_overwriting_inputs
+
+    guide = _guide(guide_dir)
+    files = _cohort_files(inputs)
+    if output:
+        refuse_overwriting_inputs(output, files)
+    show = sys.stderr.isatty()
+    if show:
+        with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
+            cohort = gather(files, guide, progress=lambda f: bar.update(1))
+    else:
+        cohort = gather(files, guide)
+    result = analyse(cohort, guide, year)
+    if output:
+        write_xlsx(result, guide, output)
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"{result['areas']} area(s) read, {len(cohort.left_out)} file(s) left out.")
+        ea = result["earned_autonomy"]
+        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']}): {ea['areas_meeting_all']}.")
+        for s in result["action_learning_sets"][:10]:
+            click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
+        for f, why in cohort.left_out:
+            click.echo(f"  Left out {f}: {why}", err=True)
+        if output:
+            click.echo(f"Wrote {output}.")
+    sys.exit(1 if cohort.left_out else 0)
+
+
+def _cohort_files(inputs):
+    files = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files.extend(sorted(x for x in p.iterdir() if x.suffix.lower() in (".xlsx", ".csv", ".json")
+                                and not x.name.startswith((".", "~$"))))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputFileError(f"{p}: no such file or folder.")
+    if not files:
+        raise InputFileError("No .xlsx, .csv or .json files to read.")
+    return files
 
 
 @main.command("check-template")

@@ -32,6 +32,7 @@ def atomic_save(path: str | Path, write: Callable[[str], object]) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; outputs are ordinary files
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -40,6 +41,12 @@ def atomic_save(path: str | Path, write: Callable[[str], object]) -> Path:
             pass
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
