@@ -36,6 +36,9 @@ def friendly(f):
         except EhsgError as e:
             click.echo(f"ehsg: {e}", err=True)
             sys.exit(e.exit_code)
+        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("ehsg: stopped.", err=True)
             sys.exit(130)

@@ -1,0 +1,210 @@
+"""Exports for each audience, compare of areas and years, and cohorts."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import subprocess
+import sys
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from ehsg.cli import main
+from ehsg.compare import compare
+from ehsg.export import load_scores
+
+from conftest import REPO, fill_by_contract
+
+MARK = "ZQX-narrative-marker-7731"
+CO = "Share scores and priorities with Supporting Families co-ordinators"
+OGD = "Share scores and priorities with other government departments"
+
+
+@pytest.fixture
+def marked(example, tmp_path, guide):
+    """The example with a distinctive narrative in every narrative cell, and a formula-like area name."""
+    narratives = {d.id: (f"{MARK} working {d.id}", f"=HYPERLINK(\"x\") {MARK} next {d.id}") for d in guide.descriptors}
+    return fill_by_contract(example, tmp_path / "marked.xlsx", narratives=narratives,
+                            area={"Area": "=Sefton+1", CO: "Yes", OGD: "No"})
+
+
+def all_bytes(path):
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            data += b"".join(z.read(n) for n in z.namelist())
+    return data
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
+def test_scores_only_export_carries_no_narrative_at_all(marked, tmp_path, fmt):
+    out = tmp_path / f"co.{fmt}"
+    res = CliRunner().invoke(main, ["export", str(marked), "--for", "coordinators", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    data = all_bytes(out)
+    assert MARK.encode() not in data and b"HYPERLINK" not in data
+    assert b"What is working well" not in data
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
+def test_dfe_export_has_every_narrative(marked, tmp_path, guide, fmt):
+    out = tmp_path / f"dfe.{fmt}"
+    assert CliRunner().invoke(main, ["export", str(marked), "--for", "dfe", "-o", str(out)]).exit_code == 0
+    a, problems = load_scores(out, guide)
+    assert not problems.errors, [str(p) for p in problems]
+    assert a.area == "=Sefton+1" and a.year == 2022 and a.priorities == ("7.3", "6.4", "9.4")
+    for d in guide.descriptors:
+        r = a.response(d.id)
+        assert (r.working_well, r.next) == (f"{MARK} working {d.id}", f"=HYPERLINK(\"x\") {MARK} next {d.id}")
+
+
+def test_refusal_when_the_area_said_no(marked, tmp_path):
+    out = tmp_path / "ogd.csv"
+    res = CliRunner().invoke(main, ["export", str(marked), "--for", "ogd", "-o", str(out)])
+    assert res.exit_code == 1 and "answered 'No'" in res.output and "Nothing was written" in res.output
+    assert not out.exists()
+
+
+def test_formulas_are_neutralised(marked, tmp_path):
+    out = tmp_path / "dfe.csv"
+    CliRunner().invoke(main, ["export", str(marked), "--for", "dfe", "-o", str(out)])
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][0] == "'=Sefton+1"
+    assert rows[1][-1].startswith("'=HYPERLINK")
+    xl = tmp_path / "dfe.xlsx"
+    CliRunner().invoke(main, ["export", str(marked), "--for", "dfe", "-o", str(xl)])
+    wb = openpyxl.load_workbook(xl)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", c.coordinate
+    cell = wb["Scores"]["A2"]
+    assert cell.value == "=Sefton+1" and cell.quotePrefix
+
+
+def test_export_stamps_area_year_and_guide(example, tmp_path, guide):
+    out = tmp_path / "co.json"
+    CliRunner().invoke(main, ["export", str(example), "--for", "coordinators", "-o", str(out)])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert (data["area"], data["year"], data["guide"]) == ("Sefton", 2022, {"id": guide.id, "version": guide.version})
+    assert data["scores"]["6.1"] == 2 and "narratives" not in data
+
+
+def _year(src, dst, year, bump):
+    data = json.loads(src.read_text(encoding="utf-8"))
+    data["year"] = year
+    for k, v in bump.items():
+        data["scores"][k] = v
+    dst.write_text(json.dumps(data), encoding="utf-8")
+    return dst
+
+
+def test_compare_one_area_over_two_years(example, tmp_path, guide):
+    first = tmp_path / "2022.json"
+    CliRunner().invoke(main, ["export", str(example), "--for", "coordinators", "-o", str(first)])
+    second = _year(first, tmp_path / "2023.json", 2023, {"5.1": 4, "9.4": 3, "7.5": 1})
+    a, _ = load_scores(first, guide)
+    b, _ = load_scores(second, guide)
+    c = compare([b, a], guide)
+    assert c.over_time and c.columns == ("2022", "2023")
+    changes = {did: c.change(s) for did, s in c.rows}
+    assert (changes["5.1"], changes["9.4"], changes["7.5"], changes["6.1"]) == (1, 1, -1, 0)
+    assert ("5.1", "newly met") in c.ea_changes()
+    assert ("2022", "9.4", 2, 3) in c.priority_moves()
+    out = tmp_path / "over-time.xlsx"
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Earned Autonomy minimum for 5.1: newly met." in res.output
+    wb = openpyxl.load_workbook(out)
+    scores = {r[0]: r for r in wb["Scores"].iter_rows(min_row=2, values_only=True)}
+    assert scores["7.5"][3:6] == (2, 1, -1)
+    assert wb["Sections"]._charts and wb["Scores"]._charts
+
+
+def test_compare_two_areas_workbook_and_export(example, tmp_path, guide):
+    other = fill_by_contract(example, tmp_path / "other.xlsx", area={"Area": "Neighbourshire"},
+                             scores={"8.1": 5, "6.1": 1})
+    export = tmp_path / "sefton.csv"
+    CliRunner().invoke(main, ["export", str(example), "--for", "coordinators", "-o", str(export)])
+    out = tmp_path / "peer.docx"
+    res = CliRunner().invoke(main, ["compare", str(export), str(other), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "8.1: Neighbourshire scores 3 or more above the others" in res.output
+    from docx import Document
+
+    doc = Document(out)
+    assert len(doc.inline_shapes) == 1
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in doc.tables[0].rows[1:]}
+    assert rows["8.1"][2:] == ["2", "5", "+3"] and rows["6.1"][2:] == ["2", "1", "+1"]
+
+
+def test_compare_reports_descriptors_that_cannot_be_compared(example, tmp_path, guide):
+    first = tmp_path / "a.json"
+    CliRunner().invoke(main, ["export", str(example), "--for", "coordinators", "-o", str(first)])
+    data = json.loads(first.read_text(encoding="utf-8"))
+    data["area"], data["guide"] = "Otherland", {"id": "ehsg-2025", "version": "1"}
+    data["scores"]["10.1"] = 3
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps(data), encoding="utf-8")
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(tmp_path / "c.xlsx")])
+    assert res.exit_code == 0
+    assert "only descriptors whose ids match are compared" in res.output and "10.1" in res.output
+
+
+def make_cohort(folder, count, fmt="json"):
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_cohort.py"), str(folder), str(count),
+                    "--format", fmt], check=True)
+
+
+def test_cohort_distributions_high_scorers_and_learning_sets(tmp_path, guide):
+    folder = tmp_path / "cohort"
+    make_cohort(folder, 30)
+    areas = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--format", "json", "-o", str(tmp_path / "c.xlsx")])
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.output[res.output.index("{"):])
+    assert result["areas"] == 30
+    d = next(x for x in result["descriptors"] if x["id"] == "7.2")
+    expected = [a["scores"]["7.2"] for a in areas]
+    assert d["distribution"] == {str(k): expected.count(k) for k in range(6)}
+    top = max(expected)
+    assert d["highest"] == top and d["highest_count"] == expected.count(top)
+    assert set(d["highest_areas"]) <= {a["area"] for a in areas if a["scores"]["7.2"] == top}
+    sets = {s["descriptor"]: s["areas"] for s in result["action_learning_sets"]}
+    for did, members in sets.items():
+        assert sorted(members) == sorted(a["area"] for a in areas if did in a["priorities"])
+    met_all = [a["area"] for a in areas if a["earned_autonomy"]["eligible"]]
+    assert result["earned_autonomy"]["areas_meeting_all"] == len(met_all)
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    assert wb.sheetnames == ["Descriptors", "Action learning sets", "Earned Autonomy", "Areas", "Left out"]
+
+
+def test_cohort_reports_bad_files_and_keeps_the_rest(tmp_path, guide):
+    folder = tmp_path / "cohort"
+    make_cohort(folder, 12, fmt="xlsx")
+    (folder / "garbage.xlsx").write_bytes(b"not a workbook")
+    data = json.loads(json.dumps({"area": "Area 0003", "year": 2024, "scores": {}}))
+    (folder / "dup.json").write_text(json.dumps(data), encoding="utf-8")
+    twin = folder / "area-0003-again.csv"
+    make_cohort(tmp_path / "csv", 3, fmt="csv")
+    (tmp_path / "csv" / "area-0003.csv").replace(twin)
+    rows = list(csv.reader(open(tmp_path / "csv" / "area-0002.csv", encoding="utf-8")))
+    rows = [r for r in rows if r[8] != "6.5"]
+    with open(folder / "missing-one.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerows([[c if i != 0 else c for i, c in enumerate(r)] for r in rows])
+    (folder / "missing-one.csv").write_text((folder / "missing-one.csv").read_text().replace("Area 0002", "Lone Area"))
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--format", "json"])
+    assert res.exit_code == 1
+    result = json.loads(res.output[res.output.index("{"):res.output.rindex("}") + 1])
+    assert result["areas"] == 12
+    why = {x["file"]: x["why"] for x in result["left_out"]}
+    # files are read in name order, so the CSV twin comes first and the workbook is the repeat
+    assert set(why) == {"garbage.xlsx", "dup.json", "area-0003.xlsx", "missing-one.csv"}
+    assert "not an Excel workbook" in why["garbage.xlsx"]
+    assert "Area 0003 2024 is already in the cohort from area-0003-again.csv" in why["area-0003.xlsx"]
+    assert "6.5" in why["missing-one.csv"]
