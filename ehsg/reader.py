@@ -73,6 +73,10 @@ def _open(path: Path, problems: Problems, data_only: bool):
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
             return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
     except Exception as e:  # openpyxl raises many kinds for damaged XML; all mean the same to a user
+        if type(e).__module__.startswith("defusedxml"):
+            problems.error("unsafe-xml", path.name, "The workbook's XML declares entities or a document type, which "
+                           "Excel never writes and which can be used to attack a computer; ehsg does not read it.")
+            return None
         problems.error("damaged-workbook", path.name,
                        f"The workbook cannot be read: it is damaged or not a real .xlsx ({type(e).__name__}: {e}).")
         return None

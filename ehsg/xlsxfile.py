@@ -13,6 +13,9 @@ from .problems import Problems
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200
 MAX_MEMBERS = 2_000
+# A self-assessment sheet has a few dozen rows; a sheet with more than this many is refused
+# before openpyxl builds it (a million-row sheet would take minutes and gigabytes).
+MAX_SHEET_ROWS = 20_000
 
 
 def inspect(path: Path, problems: Problems) -> bool:
@@ -68,7 +71,30 @@ def inspect(path: Path, problems: Problems) -> bool:
                        f"{packed / 1024 / 1024:,.1f} MB); a self-assessment is far smaller. It was not opened, "
                        "to protect this computer. Save the content into a fresh workbook from 'ehsg template'.")
         return False
+    for info in infos:
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            rows = _count_rows(path, info.filename)
+            if rows > MAX_SHEET_ROWS:
+                problems.error("workbook-too-large", f"{label}: {info.filename}",
+                               f"A sheet has more than {MAX_SHEET_ROWS:,} rows; a self-assessment has a few dozen. "
+                               "Delete the rows below the table and save, or copy the table into a fresh workbook "
+                               "from 'ehsg template'.")
+                return False
     return True
+
+
+def _count_rows(path: Path, member: str) -> int:
+    """Row elements in one sheet's XML, read as a stream and stopped as soon as the limit is passed."""
+    count = 0
+    tail = b""  # the last 3 bytes: enough to catch a tag split between chunks, too short to hold a whole one
+    with zipfile.ZipFile(path) as z, z.open(member) as f:
+        while chunk := f.read(1 << 20):
+            block = tail + chunk
+            count += block.count(b"<row") + block.count(b":row")
+            tail = block[-3:]
+            if count > MAX_SHEET_ROWS:
+                break
+    return count
 
 
 def has_formulas(path: Path) -> bool:

@@ -40,9 +40,19 @@ def _join(parent: str, key: Any) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
+MAX_NODES = 100_000  # guide data has a few thousand; aliases must not multiply a small file into millions
+
+
+class _TooComplex(Exception):
+    pass
+
+
 def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
            problems: Problems, label: str) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
+    lines["\0count"] = lines.get("\0count", 0) + 1
+    if lines["\0count"] > MAX_NODES:
+        raise _TooComplex()
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag!r} is not allowed", node.start_mark)
     if isinstance(node, yaml.MappingNode):
@@ -93,6 +103,10 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
             problems.error("guide-empty-file", label, "This file is empty.")
             return None
         data = _build(loader, node, "", lines, problems, label)
+    except _TooComplex:
+        problems.error("guide-too-complex", label, f"This file expands to more than {MAX_NODES:,} values (through "
+                       "YAML aliases); guide data is far smaller. It was not loaded.")
+        return None
     except yaml.constructor.ConstructorError as e:
         mark = e.problem_mark
         at = f" (line {mark.line + 1})" if mark else ""
@@ -108,4 +122,5 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
         return None
     finally:
         loader.dispose()
+    lines.pop("\0count", None)
     return Source(path, label, data, lines)
