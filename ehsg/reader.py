@@ -73,7 +73,7 @@ def _open(path: Path, problems: Problems, data_only: bool):
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
             return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
     except Exception as e:  # openpyxl raises many kinds for damaged XML; all mean the same to a user
-        if type(e).__module__.startswith("defusedxml"):
+        if _caused_by_defusedxml(e):
             problems.error("unsafe-xml", path.name, "The workbook's XML declares entities or a document type, which "
                            "Excel never writes and which can be used to attack a computer; ehsg does not read it.")
             return None
@@ -137,6 +137,17 @@ def _value(ws, row: int, col: int, formulas: dict, problems: Problems, what: str
 
 
 _FORMULA_NO_VALUE = object()
+
+
+def _caused_by_defusedxml(e: BaseException | None) -> bool:
+    """openpyxl wraps parser errors; look down the chain for defusedxml's refusal."""
+    seen = 0
+    while e is not None and seen < 10:
+        if type(e).__module__.startswith("defusedxml"):
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return False
 
 
 def _find_header(ws, required: tuple[str, ...]) -> tuple[int, dict[str, int]] | None:
