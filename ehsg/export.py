@@ -137,7 +137,9 @@ def write_xlsx(path: str, header: list, rows: list, report: CheckReport, guide: 
 
 def _text(cell, value) -> None:
     """Text stays text: never a formula, and Excel keeps it text even when the cell is edited."""
-    cell.value = value
+    from .workbook import ooxml_escape
+
+    cell.value = ooxml_escape(value) if isinstance(value, str) else value
     if isinstance(value, str):
         cell.data_type = "s"
         if value.startswith(_FORMULA_START):

@@ -208,7 +208,7 @@ def _read_respondent(wb, problems: Problems) -> Respondent:
     def get(label):
         pos = cells.get(norm(label))
         v = ws.cell(row=pos[0], column=pos[1]).value if pos else None
-        return ("" if v is None else str(v).strip()), (cell_ref(ws, *pos) if pos else ws.title)
+        return ("" if v is None else unescape_control(str(v)).strip()), (cell_ref(ws, *pos) if pos else ws.title)
 
     name, _ = get(wbk.LABEL_NAME)
     org, where = get(wbk.LABEL_ORGANISATION)
@@ -266,7 +266,7 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
 
     out: dict[str, Any] = {}
     area, where = get(wbk.LABEL_AREA)
-    out["area"] = "" if area is None else str(area).strip()
+    out["area"] = "" if area is None else unescape_control(str(area)).strip()
     if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
     year, where = get(wbk.LABEL_YEAR, required=False)
@@ -492,14 +492,15 @@ def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict,
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-_CONTROL_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+_OOXML_ESCAPE = re.compile(r"_x(005[Ff]|00[01][0-9A-Fa-f])_")
 
 
 def unescape_control(text: str) -> str:
-    """Excel stores control characters typed in a cell as _x0007_; openpyxl leaves that escape in place."""
+    """Undo Excel's escapes that openpyxl leaves in place: _x0007_ (a control character) and _x005F_ (an
+    underscore that began a literal _xHHHH_). One left-to-right pass, as the standard reads them."""
     if "_x" not in text:
         return text
-    return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _merged_lookup(ws) -> dict[tuple[int, int], str]:
