@@ -116,23 +116,15 @@ def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
 
 def write_xlsx(result: dict, guide: Guide, path: str | Path) -> Path:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     from .outputs import atomic_save
-    from .workbook import set_text
+    from .workbook import write_table
 
     wb = Workbook()
 
     def sheet(title, header, rows, first=False):
         ws = wb.active if first else wb.create_sheet(title)
         ws.title = title
-        for j, h in enumerate(header, start=1):
-            set_text(ws.cell(row=1, column=j), h)
-            ws.cell(row=1, column=j).font = Font(bold=True)
-        for i, row in enumerate(rows, start=2):
-            for j, v in enumerate(row, start=1):
-                set_text(ws.cell(row=i, column=j), v)
-        ws.freeze_panes = "A2"
+        write_table(ws, header, rows)
         return ws
 
     lo, hi = guide.scale.minimum, guide.scale.maximum

@@ -154,7 +154,7 @@ def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
     from openpyxl.chart import BarChart, RadarChart, Reference
     from openpyxl.styles import Alignment, Font
 
-    from .workbook import set_text
+    from .workbook import set_text, write_table
 
     wb = Workbook()
     ws = wb.active
@@ -165,23 +165,14 @@ def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
         ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True)
     ws.cell(row=1, column=1).font = Font(bold=True)
 
-    def table(sheet, header, rows):
-        for j, h in enumerate(header, start=1):
-            set_text(sheet.cell(row=1, column=j), h)
-            sheet.cell(row=1, column=j).font = Font(bold=True)
-        for i, row in enumerate(rows, start=2):
-            for j, v in enumerate(row, start=1):
-                set_text(sheet.cell(row=i, column=j), v)
-        sheet.freeze_panes = "B2"
-
     change = "Change" if c.over_time else "Difference (highest − lowest)"
     scores = wb.create_sheet("Scores")
-    table(scores, ["ID", "Descriptor", "Section", *c.columns, change],
+    write_table(scores, ["ID", "Descriptor", "Section", *c.columns, change],
           [(did, guide.descriptor(did).short, guide.section(guide.descriptor(did).section).name, *s, c.change(s))
            for did, s in c.rows])
     scores.column_dimensions["B"].width = 50
     secs = wb.create_sheet("Sections")
-    table(secs, ["Section", *c.columns], [(n, *[None if m is None else round(m, 2) for m in means])
+    write_table(secs, ["Section", *c.columns], [(n, *[None if m is None else round(m, 2) for m in means])
                                          for n, means in c.sections])
     secs.column_dimensions["A"].width = 32
     n = len(c.sections)
@@ -205,12 +196,12 @@ def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
     scores.add_chart(radar, f"{chr(ord('E') + len(c.columns))}2")
     ea = wb.create_sheet("Earned Autonomy")
     items = c.ea[0].items
-    table(ea, ["ID", "Minimum", *c.columns], [(it.id, it.minimum, *[
+    write_table(ea, ["ID", "Minimum", *c.columns], [(it.id, it.minimum, *[
         ("met" if r.items[k].met else ("no score" if r.items[k].score is None else f"{r.items[k].score}, short by "
                                        f"{r.items[k].short_by}")) for r in c.ea]) for k, it in enumerate(items)]
           + [("All met", None, *["Yes" if r.eligible else f"No ({r.met_count} of {len(r.items)})" for r in c.ea])])
     pri = wb.create_sheet("Priorities")
-    table(pri, ["", *c.columns], [(f"Priority {i + 1}", *[a.priorities[i] if i < len(a.priorities) else None
+    write_table(pri, ["", *c.columns], [(f"Priority {i + 1}", *[a.priorities[i] if i < len(a.priorities) else None
                                                            for a in c.assessments]) for i in range(3)]
           + [("Data model", *[a.effective_data_model for a in c.assessments])])
     wb.save(tmp)

@@ -75,23 +75,6 @@ def write_consolidated(workshop: Workshop, guide: Guide, path: str | Path) -> Pa
     return atomic_save(path, wb.save)
 
 
-def _table(ws, headers, rows, widths=None, start_row=1):
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    for i, h in enumerate(headers, start=1):
-        c = ws.cell(row=start_row, column=i, value=h)
-        c.font, c.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        if widths:
-            ws.column_dimensions[c.column_letter].width = widths[i - 1]
-    for r, row in enumerate(rows, start=start_row + 1):
-        for i, v in enumerate(row, start=1):
-            c = ws.cell(row=r, column=i)
-            wbk.set_text(c, v)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
-
-
 def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     rows = []
     flagged = {s.id for s in workshop.flagged()}
@@ -99,7 +82,7 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
         d = guide.descriptor(st.id)
         rows.append((st.id, d.short, "Yes" if st.id in flagged else "No", st.n, st.blanks, _fmt(st.mean),
                      st.minimum, st.maximum, st.spread, st.proposed, partner_scores(st)))
-    _table(ws, ("ID", "Descriptor", "Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread",
+    wbk.write_table(ws, ("ID", "Descriptor", "Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread",
                 HEADER_PROPOSED, "Partners' scores"), rows, (6, 40, 9, 10, 10, 8, 8, 8, 8, 10, 50))
 
 
@@ -110,12 +93,12 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (f"{len(workshop.partners)} partner(s). Proposed score: {ROUNDING_RULE}. Descriptors flagged for "
                 f"discussion: {len(workshop.flagged())} (spread of {workshop.flag_range} or more).")
-    _table(ws, ("Section", "Scores given", "Mean score"),
+    wbk.write_table(ws, ("Section", "Scores given", "Mean score"),
            [(name, n, _fmt(mean)) for name, n, mean in section_means(workshop, guide)], (34, 14, 12), start_row=4)
     sectors, rows = sector_section_means(workshop, guide)
     start = 6 + len(guide.sections)
     ws.cell(row=start - 1, column=1, value="Mean score by sector and section").font = Font(bold=True)
-    _table(ws, ("Section", *sectors), [(name, *[_fmt(v) for v in cells]) for name, cells in rows],
+    wbk.write_table(ws, ("Section", *sectors), [(name, *[_fmt(v) for v in cells]) for name, cells in rows],
            start_row=start)
     ws.freeze_panes = None
     ws.cell(row=start + len(rows) + 2, column=1, value="Partners").font = Font(bold=True)
@@ -127,14 +110,14 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
 def _responses_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     rows = [(st.id, p.respondent.organisation, p.respondent.sector, p.respondent.name, p.score, p.file)
             for st in workshop.stats for p in st.responses]
-    _table(ws, ("ID", "Organisation", "Sector", "Name", "Partner's score", "File"), rows, (6, 30, 26, 20, 10, 30))
+    wbk.write_table(ws, ("ID", "Organisation", "Sector", "Name", "Partner's score", "File"), rows, (6, 30, 26, 20, 10, 30))
 
 
 def _chart_sheet(ws, workshop: Workshop) -> None:
     """A native Excel chart: a floating bar from lowest to highest score, with the mean marked."""
     from openpyxl.chart import BarChart, LineChart, Reference
 
-    _table(ws, ("ID", "Lowest", "Spread", "Mean"),
+    wbk.write_table(ws, ("ID", "Lowest", "Spread", "Mean"),
            [(st.id, st.minimum or 0, st.spread or 0, _fmt(st.mean)) for st in workshop.stats], (8, 10, 10, 10))
     n = len(workshop.stats)
     bars = BarChart()

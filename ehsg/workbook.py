@@ -358,3 +358,22 @@ def fill_workbook(wb, guide: Guide, assessment) -> None:
             ws.cell(row=r, column=col[HEADER_SCORE]).value = resp.score
             set_text(ws.cell(row=r, column=col[guide.prompts.working_well]), resp.working_well or None)
             set_text(ws.cell(row=r, column=col[guide.prompts.next]), resp.next or None)
+
+
+def write_table(ws, headers, rows, widths=None, start_row=1):
+    """A header row and rows of values, every text cell written exactly (see set_text), header frozen."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    for i, h in enumerate(headers, start=1):
+        c = ws.cell(row=start_row, column=i)
+        set_text(c, h)
+        c.font, c.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        if widths:
+            ws.column_dimensions[c.column_letter].width = widths[i - 1]
+    for r, row in enumerate(rows, start=start_row + 1):
+        for i, v in enumerate(row, start=1):
+            c = ws.cell(row=r, column=i)
+            set_text(c, v)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

@@ -89,6 +89,14 @@ def field(paragraph, instr):
             run._r.append(el)
 
 
+def loop_rows(t, loop, cells):
+    """Rows repeated by docxtpl: a {%tr for … %} row, the row of fields, and a {%tr endfor %} row."""
+    cell_text(t.add_row().cells[0], f"{{%tr {loop} %}}")
+    for cell, text in zip(t.add_row().cells, cells):
+        cell_text(cell, text)
+    cell_text(t.add_row().cells[0], "{%tr endfor %}")
+
+
 def table(doc, headers, widths):
     t = doc.add_table(rows=1, cols=len(headers))
     t.style = "Table Grid"
@@ -152,13 +160,8 @@ def build() -> Document:
     para(doc, "{{ chart }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "{{ chart_caption }}", size=9)
     t = table(doc, ["Section", "Descriptors", "Average score", "Lowest – highest"], [6.5, 3, 3.5, 4])
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr for s in section_summary %}")
-    row = t.add_row()
-    for cell, text in zip(row.cells, ("{{ s.name }}", "{{ s.count }}", "{{ s.mean }}", "{{ s.range }}")):
-        cell_text(cell, text)
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr endfor %}")
+    loop_rows(t, "for s in section_summary", ("{{ s.name }}", "{{ s.count }}", "{{ s.mean }}",
+                                              "{{ s.range }}"))
     para(doc, "{{ scale_note }}", size=9)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
@@ -184,13 +187,8 @@ def build() -> Document:
     para(doc, "Workforce table (supporting evidence)", bold=True)
     t = table(doc, ["Kind of service", "Practitioner group", "How often they act as lead practitioner",
                     "Their role in whole family working", "Evidence and notes"], [2.8, 3.2, 3.6, 3.6, 3.8])
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr for w in d.workforce_rows %}")
-    row = t.add_row()
-    for cell, key in zip(row.cells, ("kind", "group", "lead", "role", "notes")):
-        cell_text(cell, f"{{{{r w.{key} }}}}")
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr endfor %}")
+    loop_rows(t, "for w in d.workforce_rows",
+              [f"{{{{r w.{key} }}}}" for key in ("kind", "group", "lead", "role", "notes")])
     para(doc, "{%p endif %}")
     para(doc, "")
     para(doc, "{%p endfor %}")
@@ -201,13 +199,8 @@ def build() -> Document:
     para(doc, "{{ ea_note }}")
     para(doc, "Minimum scores from: {{ ea_source }}.", size=9)
     t = table(doc, ["Descriptor", "Minimum score", "Our score", "Result"], [9.5, 2.5, 2.5, 2.5])
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr for e in ea_items %}")
-    row = t.add_row()
-    for cell, text in zip(row.cells, ("{{ e.descriptor }}", "{{ e.minimum }}", "{{ e.score }}", "{{ e.result }}")):
-        cell_text(cell, text)
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr endfor %}")
+    loop_rows(t, "for e in ea_items", ("{{ e.descriptor }}", "{{ e.minimum }}", "{{ e.score }}",
+                                       "{{ e.result }}"))
     para(doc, "{{ ea_summary }}", bold=True)
 
     # Selection of descriptors.
@@ -219,13 +212,7 @@ def build() -> Document:
     para(doc, "{{ data_model_changed }}")
     para(doc, "{{ data_model_current }}")
     t = table(doc, ["Priority", "Descriptor", "Section", "Wording"], [2.2, 2.3, 3.5, 9])
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr for c in chosen %}")
-    row = t.add_row()
-    for cell, text in zip(row.cells, ("{{ c.ordinal }}", "{{ c.id }}", "{{ c.section }}", "{{ c.text }}")):
-        cell_text(cell, text)
-    row = t.add_row()
-    cell_text(row.cells[0], "{%tr endfor %}")
+    loop_rows(t, "for c in chosen", ("{{ c.ordinal }}", "{{ c.id }}", "{{ c.section }}", "{{ c.text }}"))
     para(doc, "{{ priority_verdict }}", bold=True)
     para(doc, "{%p for reason in priority_reasons %}")
     para(doc, "{{ reason }}", style="List Bullet")
