@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from .check import CheckReport, check_file
@@ -14,7 +13,6 @@ from .guide import Guide
 from .model import Assessment, Response
 from .outputs import atomic_save, atomic_write_text, refuse_overwriting_inputs
 from .problems import Problems
-from .rules import earned_autonomy
 
 FORMAT_VERSION = 1
 FORMATS = (".xlsx", ".csv", ".json")
@@ -318,12 +316,3 @@ def _check_guide(a: Assessment, guide: Guide, problems: Problems, name: str) -> 
     if a.guide_id != guide.id:
         problems.warning("other-guide-version", name, f"Made with guide {a.guide_id} {a.guide_version}, compared "
                          f"with {guide.stamp}: only descriptors whose ids match are compared.")
-
-
-def scores_only(a: Assessment) -> Assessment:
-    return replace(a, responses=tuple(Response(r.descriptor, r.score, "", "", r.row) for r in a.responses),
-                   has_narrative=False)
-
-
-def ea_for(a: Assessment, guide: Guide):
-    return earned_autonomy(a, guide)
