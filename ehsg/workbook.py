@@ -99,6 +99,27 @@ def _styles():
     }
 
 
+def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
+    """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
+    import math
+
+    lines = 1
+    for col, width in widths.items():
+        value = ws.cell(row=row, column=col).value
+        if isinstance(value, str) and value:
+            per_line = max(1.0, width * 1.15)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
+    ws.row_dimensions[row].height = max(minimum, 15.0 * lines)
+
+
+def _print_wide(ws) -> None:
+    """Print landscape, one page wide, as many pages tall as it takes."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _instructions(ws, guide: Guide) -> None:
     st = _styles()
     ws.column_dimensions["A"].width = 110
@@ -141,6 +162,8 @@ def _instructions(ws, guide: Guide) -> None:
         cell.alignment = st["wrap"]
         if font is not None:
             cell.font = font
+        fit_row(ws, i, {1: 110}, minimum=20 if i == 1 else 15)
+    _print_wide(ws)
 
 
 def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
@@ -188,7 +211,9 @@ def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
         c.alignment, c.border = st["wrap"], st["border"]
         if kind:
             validations[kind].add(b.coordinate)
+        fit_row(ws, r, {1: 48, 3: 90})
     ws.freeze_panes = "A2"
+    _print_wide(ws)
 
 
 def _section_sheet(ws, guide: Guide, section) -> None:
@@ -226,6 +251,8 @@ def _section_sheet(ws, guide: Guide, section) -> None:
         drop.add(ws.cell(row=r, column=3).coordinate)
         ws.row_dimensions[r].height = 160
     ws.freeze_panes = "C4"
+    ws.print_title_rows = "3:3"
+    _print_wide(ws)
 
 
 def _label_value_header(ws, st) -> None:
@@ -252,6 +279,7 @@ def _respondent_sheet(ws) -> None:
         b.fill, b.border = st["input_fill"], st["border"]
         c = ws.cell(row=r, column=3, value=guidance)
         c.alignment, c.border = st["wrap"], st["border"]
+        fit_row(ws, r, {3: 80})
     dv = DataValidation(type="list", formula1='"' + ",".join(SECTORS) + '"', allow_blank=True)
     ws.add_data_validation(dv)
     dv.add("B4")
@@ -281,6 +309,7 @@ def _workforce_sheet(ws, guide: Guide) -> None:
                 c.fill = st["input_fill"]
         r += 1
     ws.freeze_panes = "C4"
+    _print_wide(ws)
 
 
 def _meta_sheet(ws, guide: Guide, kind: str) -> None:
