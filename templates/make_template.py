@@ -94,17 +94,28 @@ def loop_rows(t, loop, cells):
     for cell, text in zip(t.add_row().cells, cells):
         cell_text(cell, text)
     cell_text(t.add_row().cells[0], "{%tr endfor %}")
+    set_widths(t, t.widths)
+
+
+def set_widths(t, widths):
+    """Fixed column widths on the grid and every cell: Word and LibreOffice then lay the table out alike."""
+    t.autofit = False
+    for column, width in zip(t.columns, widths):
+        column.width = Cm(width)
+    for row in t.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
 
 
 def table(doc, headers, widths):
     t = doc.add_table(rows=1, cols=len(headers))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text, width in zip(t.rows[0].cells, headers, widths):
+    for cell, text in zip(t.rows[0].cells, headers):
         cell_text(cell, text, bold=True)
         shade(cell)
-        cell.width = Cm(width)
     repeat_header(t.rows[0])
+    t.widths = widths  # applied to every row once the table is complete (see loop_rows)
     return t
 
 
@@ -153,15 +164,15 @@ def build() -> Document:
         row = t.add_row()
         cell_text(row.cells[0], label, bold=True)
         shade(row.cells[0], "F2F2F2")
-        row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(12.5)
         cell_text(row.cells[1], value)
+    set_widths(t, [4.5, 12.5])
     para(doc, "Score profile", style="Heading 2")
     para(doc, "{{ chart }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "{{ chart_caption }}", size=9)
     t = table(doc, ["Section", "Descriptors", "Average score", "Lowest – highest"], [6.5, 3, 3.5, 4])
     loop_rows(t, "for s in section_summary", ("{{ s.name }}", "{{ s.count }}", "{{ s.mean }}",
                                               "{{ s.range }}"))
-    para(doc, "{{ scale_note }}", size=9)
+    para(doc, "{{ scale_note }}", size=9).paragraph_format.space_before = Pt(4)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     # The self-assessment, section by section, in the national form's order and wording.
@@ -174,7 +185,7 @@ def build() -> Document:
     cell_text(t.cell(0, 0), "{{ prompts.score }}", bold=True)
     shade(t.cell(0, 0), "F2F2F2")
     cell_text(t.cell(0, 1), "{{ d.score }}", bold=True)
-    t.cell(0, 0).width, t.cell(0, 1).width = Cm(13), Cm(4)
+    set_widths(t, [13, 4])
     for r, (label, key) in enumerate((("{{ prompts.working_well }}", "working_well"), ("{{ prompts.next }}", "next"))):
         top = t.cell(1 + 2 * r, 0).merge(t.cell(1 + 2 * r, 1))
         cell_text(top, label, bold=True)
@@ -200,7 +211,7 @@ def build() -> Document:
     t = table(doc, ["Descriptor", "Minimum score", "Our score", "Result"], [9.5, 2.5, 2.5, 2.5])
     loop_rows(t, "for e in ea_items", ("{{ e.descriptor }}", "{{ e.minimum }}", "{{ e.score }}",
                                        "{{ e.result }}"))
-    para(doc, "{{ ea_summary }}", bold=True)
+    para(doc, "{{ ea_summary }}", bold=True).paragraph_format.space_before = Pt(6)
 
     # Selection of descriptors.
     para(doc, "Selection of Descriptors", style="Heading 1")
@@ -212,7 +223,7 @@ def build() -> Document:
     para(doc, "{{ data_model_current }}")
     t = table(doc, ["Priority", "Descriptor", "Section", "Wording"], [2.2, 2.3, 3.5, 9])
     loop_rows(t, "for c in chosen", ("{{ c.ordinal }}", "{{ c.id }}", "{{ c.section }}", "{{ c.text }}"))
-    para(doc, "{{ priority_verdict }}", bold=True)
+    para(doc, "{{ priority_verdict }}", bold=True).paragraph_format.space_before = Pt(6)
     para(doc, "{%p for reason in priority_reasons %}")
     para(doc, "{{ reason }}", style="List Bullet")
     para(doc, "{%p endfor %}")
