@@ -13,7 +13,7 @@ from .guide import Guide
 from .model import Assessment, Respondent, WorkforceRow
 from .problems import Problem, Problems
 from .reader import load_workbook_file
-from .workbook import KIND_RESPONDENT
+from .workbook import KIND_CONSOLIDATED, KIND_RESPONDENT
 
 ROUNDING_RULE = "the mean of the partners' scores, rounded to the nearest whole number (a half rounds up)"
 DEFAULT_FLAG_RANGE = 2
@@ -173,6 +173,11 @@ def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessmen
                 continue
             file_problems.items.append(Problem(p.code, p.severity, f"{f.name}: {p.location}", p.message))
         a = result.assessment
+        if a is not None and a.kind == KIND_CONSOLIDATED:
+            problems.append(Problem("consolidated-as-partner", "error", f.name,
+                                    "This is a consolidated workbook from an earlier merge, not a partner's response. "
+                                    "Move it out of the partners' folder."))
+            continue
         if a is not None and a.kind != KIND_RESPONDENT:
             file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made with 'ehsg template "
                                   "--respondent'; it is read as one partner's response.")

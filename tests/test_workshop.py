@@ -152,6 +152,13 @@ def test_bad_partner_workbooks_are_all_reported_and_nothing_written(guide, partn
     assert "nothing was written" in res.output and not out.exists()
 
 
+def test_an_earlier_consolidated_workbook_in_the_folder_is_refused(guide, partners, tmp_path):
+    first = partners / "consolidated.xlsx"           # a facilitator saved the result beside the inputs
+    assert CliRunner().invoke(main, ["merge", str(partners), "-o", str(first)]).exit_code == 0
+    res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(tmp_path / "again.xlsx")])
+    assert res.exit_code == 1 and "consolidated.xlsx: error: This is a consolidated workbook" in res.output
+
+
 def test_same_organisation_twice_is_a_duplicate_respondent(guide, tmp_path):
     scores = {d.id: 2 for d in guide.descriptors}
     a = partner(guide, tmp_path, "x", "Same Org", "Health", scores)
