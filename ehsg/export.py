@@ -157,7 +157,7 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
     from . import xlsxfile
 
     problems = Problems()
-    if not xlsxfile.inspect(path, problems):
+    if xlsxfile.inspect(path, problems) is None:
         return None, problems
     sheets = _sheet_names(path)
     if "Scores" in sheets and "About" in sheets:

@@ -49,13 +49,14 @@ def load_workbook_file(path: str | Path, guide: Guide) -> LoadResult:
     """Read a workbook; never raises for a problem in the file itself, only for a missing file."""
     path = Path(path)
     problems = Problems()
-    if not xlsxfile.inspect(path, problems):
+    inspected = xlsxfile.inspect(path, problems)
+    if inspected is None:
         return LoadResult(None, problems, {})
     wb = _open(path, problems, data_only=True)
     if wb is None:
         return LoadResult(None, problems, {})
     formulas = {}
-    if xlsxfile.has_formulas(path):
+    if inspected.has_formulas:
         wb_f = _open(path, problems, data_only=False)
         if wb_f is not None:
             formulas = {ws.title: ws for ws in wb_f.worksheets}
