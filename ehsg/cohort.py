@@ -97,7 +97,7 @@ def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
     all_met = [a.area for a in areas if all(meets(a, t) for t in thresholds)]
     means = [statistics.fmean([s for s in a.scores.values() if s is not None] or [0]) for a in areas]
     order = sorted(range(len(areas)), key=lambda i: -means[i])
-    rank = {i: order.index(i) + 1 for i in range(len(areas))}
+    rank = {i: place for place, i in enumerate(order, start=1)}
     positions = []
     cohort_median = {d["id"]: d["median"] for d in descriptors}
     for i, a in enumerate(areas):

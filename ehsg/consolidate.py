@@ -49,7 +49,6 @@ def write_consolidated(workshop: Workshop, guide: Guide, path: str | Path) -> Pa
             c = ws.cell(row=3, column=first + i, value=h)
             c.font, c.fill, c.alignment = bold, header_fill, wrap
             ws.column_dimensions[c.column_letter].width = 40 if i >= 8 else 11
-        ws.cell(row=3, column=3).value = wbk.HEADER_SCORE
         ws.cell(row=2, column=1).value = (
             f"Score: the AGREED score, filled in after discussion. {HEADER_PROPOSED}: {ROUNDING_RULE}. "
             f"'Discuss?' marks descriptors where partners' scores are {workshop.flag_range} or more apart.")

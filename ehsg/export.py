@@ -260,16 +260,18 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[
     for d in guide.descriptors:
         if d.id not in seen:
             problems.error("descriptor-missing", name, f"Descriptor {d.id} is not in this file.")
-    year = _int(cell(first, "Year"))
+    def whole(key):  # a whole number from the first row, or None
+        value = _int(cell(first, key))
+        return value if isinstance(value, int) else None
+
     changed = cell(first, "Data model changed")
     a = Assessment(area=str(cell(first, "Area") or "").strip(), guide_id=str(cell(first, "Guide") or guide.id),
                    guide_version=str(cell(first, "Guide version") or guide.version), responses=tuple(responses),
-                   data_model=_int(cell(first, "Data model")) if _int(cell(first, "Data model")) != "bad" else None,
+                   data_model=whole("Data model"),
                    data_model_changed=None if changed is None else str(changed).strip().lower() == "yes",
-                   current_data_model=_int(cell(first, "Current data model"))
-                   if _int(cell(first, "Current data model")) != "bad" else None,
+                   current_data_model=whole("Current data model"),
                    priorities=tuple(priorities[k] for k in sorted(priorities)),
-                   year=year if isinstance(year, int) else None, source=str(path),
+                   year=whole("Year"), source=str(path),
                    has_narrative=COL_WORKING in col, kind="export")
     _check_guide(a, guide, problems, name)
     return a, problems
