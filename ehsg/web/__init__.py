@@ -1,0 +1,1 @@
+"""`ehsg serve`: the toolkit as a local web app, each page a thin layer over the library."""
