@@ -73,7 +73,7 @@ class Site:
         return form
 
 
-_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
              "X-Frame-Options": "DENY",
              "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
                                         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
@@ -184,8 +184,10 @@ class Guard:
                                       "for example http://127.0.0.1 or http://localhost with its port number.")
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
-            if (origin is not None and origin != f"{scope.get('scheme', 'http')}://{host}") \
-                    or headers.get("sec-fetch-site") == "cross-site":
+            fetch_site = headers.get("sec-fetch-site")
+            same = origin is None or origin == f"{scope.get('scheme', 'http')}://{host}" or \
+                (origin == "null" and fetch_site == "same-origin")   # a privacy setting may hide the origin
+            if not same or fetch_site in ("cross-site", "same-site"):
                 return await self._refuse(send, 403, "Refused", "A page from another website tried to send this form. "
                                           "Open ehsg from its own address and try again.")
             length = headers.get("content-length")
