@@ -334,14 +334,18 @@ def _cohort_files(inputs):
 
 
 @main.command("serve")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer's own (127.0.0.1) lets others on the network in.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the toolkit in your web browser.")
 @guide_option
 @friendly
-def serve_cmd(host, port, open_browser, guide_dir):
-    """The toolkit in your web browser, on this computer only. Stop with Ctrl-C."""
+def serve_cmd(file, host, port, open_browser, guide_dir):
+    """The toolkit in your web browser, on this computer only. Stop with Ctrl-C.
+
+    With FILE, the workbook is checked first and the address printed is its results page.
+    """
     try:
         from .web.server import serve
     except ImportError as e:
@@ -349,7 +353,7 @@ def serve_cmd(host, port, open_browser, guide_dir):
 
         raise InputFileError(f"The web app needs extra packages ({e.name} is missing): "
                              "pip install 'ehsg[web]'") from e
-    serve(_guide(guide_dir), host, port, open_browser)
+    serve(_guide(guide_dir), host, port, open_browser, file)
 
 
 @main.command("check-template")

@@ -442,3 +442,37 @@ def test_serve_warns_off_loopback_and_refuses_a_taken_port(tmp_path):
 
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_serve_with_a_file_prints_the_address_of_its_results(tmp_path):
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "ehsg.cli", "serve", str(EXAMPLE), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        address = re.search(r"http://127\.0\.0\.1:\d+/check/[\w-]+", line).group(0)
+        for _ in range(100):
+            try:
+                r = httpx.get(address, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert r.status_code == 200 and "Sefton" in r.text and "Earned Autonomy" in r.text
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_with_a_missing_file_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from ehsg.cli import main
+
+    r = CliRunner().invoke(main, ["serve", str(tmp_path / "nowhere.xlsx"), "--port", str(free_port())])
+    assert r.exit_code == 2 and "nowhere.xlsx: cannot be read" in r.output

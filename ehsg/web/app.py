@@ -96,6 +96,7 @@ def create_app(guide: Guide | None = None, guide_dir: str | None = None, host: s
     guide = guide or load_guide(guide_dir)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["where"] = where
     env.globals["nav"] = [("/", "Check and build"), ("/workshop", "Workshop"), ("/compare", "Compare")]
     jobs = Jobs(temp_parent)
     site = Site(guide, secrets.token_urlsafe(32), jobs, env)
@@ -147,6 +148,14 @@ def create_app(guide: Guide | None = None, guide_dir: str | None = None, host: s
                        env.get_template("message.html").render(guide=guide, token="", path="", title=title,
                                                                message=message).encode())
     return app
+
+
+def where(location: str) -> str:
+    """'Sheet!C4' as a person reads it: 'Sheet, cell C4'; 'file.xlsx: Sheet!C4' as 'file.xlsx, Sheet, cell C4'."""
+    if not location:
+        return "The file"
+    head, sep, cell = location.rpartition("!")
+    return f"{head.replace(': ', ', ')}, cell {cell}" if sep else location.replace(": ", ", ")
 
 
 def hosts_for(host: str) -> tuple[str, ...]:

@@ -29,8 +29,8 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(guide, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    """Start the app and block until stopped. Uvicorn turns SIGINT and SIGTERM into a clean shutdown."""
+def serve(guide, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, file: str | None = None) -> None:
+    """Start the app and block until stopped; with a file, it is checked first and its results are the address."""
     import uvicorn
 
     from ..errors import InputFileError
@@ -45,6 +45,18 @@ def serve(guide, host: str = "127.0.0.1", port: int = 8000, open_browser: bool =
         app.state.site.jobs.close()
         raise InputFileError(f"Cannot listen on {host} port {port} ({e.strerror}). Choose another with --port.") from e
     address = url_for(host, port)
+    if file is not None:
+        from pathlib import Path
+
+        from .views.check import check_upload
+
+        try:
+            with open(file, "rb") as data:
+                job = check_upload(app.state.site, Path(file).name, data)
+        except OSError as e:
+            app.state.site.jobs.close()
+            raise InputFileError(f"{file}: cannot be read ({e.strerror}).") from e
+        address += f"check/{job.id}"
     if not is_loopback(host):
         click.echo(f"ehsg: warning: listening on {host}: anyone who can reach this computer over the network can "
                    "open the toolkit and upload files. Use the default --host 127.0.0.1 unless you mean this.",

@@ -12,9 +12,18 @@ from ...rules import suggest
 from ...workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 from ...submission import DRAFT_BANNER, build_submission
 from ..app import DOCX, XLSX, Refused, Site, download
+from ..jobs import Job
 from .common import group_problems, upload_files
 
 EXPORT_FORMATS = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def check_upload(site: Site, filename: str, data) -> Job:
+    """A copy of the file in a new job, checked as 'ehsg check' checks it (also used for 'ehsg serve FILE')."""
+    job = site.jobs.new()
+    path = job.save(filename, data)
+    job.state.update(kind="check", path=path, report=check_file(path, site.guide))
+    return job
 
 
 def routes(site: Site) -> list[Route]:
@@ -29,13 +38,13 @@ def routes(site: Site) -> list[Route]:
                 return site.page(request, "check.html", status=400,
                                  error="Select one filled workbook (.xlsx) to check" if not files
                                  else "Select only one workbook; to merge partners' workbooks use the Workshop page")
-            job = site.jobs.new()
-            path = await run_in_threadpool(job.save, files[0].filename, files[0].file)
+            job = await run_in_threadpool(check_upload, site, files[0].filename, files[0].file)
         finally:
             await form.close()
-        report = await run_in_threadpool(check_file, path, site.guide)
-        job.state.update(kind="check", path=path, report=report)
         return results(request, job)
+
+    async def show(request: Request):
+        return results(request, site.job(request, "check"))
 
     def results(request: Request, job):
         report = job.state["report"]
@@ -88,5 +97,6 @@ def routes(site: Site) -> list[Route]:
         return download(out, out.name, XLSX)
 
     return [Route("/", start), Route("/template", blank), Route("/check", check, methods=["POST"]),
+            Route("/check/{job}", show),
             Route("/check/{job}/submission.docx", submission),
             Route("/check/{job}/export/{audience}.{fmt}", export_file)]
