@@ -167,6 +167,10 @@ def test_compare_two_areas(page, shots, tmp_path):
     for row in wb["Area"].iter_rows(min_row=2):
         if row[0].value == "Area":
             row[1].value = "Knowsley"
+    ws = wb["9 Data"]
+    header = next(r for r in ws.iter_rows(max_row=10) if any(c.value == "Score" for c in r))
+    score_col = next(c.column for c in header if c.value == "Score")
+    ws.cell(row=header[0].row + 1, column=score_col).value = 5     # 9.1: Knowsley 5, Sefton 3
     wb.save(other)
     page.goto("/compare")
     page.get_by_label("Upload two or more files").set_input_files([EXAMPLE, other])
@@ -174,6 +178,8 @@ def test_compare_two_areas(page, shots, tmp_path):
     page.get_by_role("button", name="Compare files").click()
     page.screenshot(path=shots / "7-compare.png", full_page=True)
     assert "Sefton, Knowsley" in page.locator("h1").inner_text()
+    row = page.locator("tr", has=page.locator("th", has_text="9.1")).inner_text()
+    assert row.split()[-3:] == ["3", "5", "2"]
     assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
     doc = save_download(page, page.get_by_role("link", name="Download the comparison document (Word, .docx)").click,
                         tmp_path)
