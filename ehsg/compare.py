@@ -140,14 +140,6 @@ def summary_lines(c: Comparison, guide: Guide) -> list[str]:
     return lines
 
 
-def comparison_chart(c: Comparison, guide: Guide, out: Path) -> Path:
-    """The scores side by side as a PNG: one bar per input for each descriptor, grouped by section."""
-    from .chart import Bar, Group, bar_chart
-
-    groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
-    return bar_chart(groups, guide.scale.maximum, out, series=list(c.columns), minimum=guide.scale.minimum)
-
-
 def write_comparison(c: Comparison, guide: Guide, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
@@ -221,6 +213,7 @@ def _docx(c: Comparison, guide: Guide, tmp: str) -> None:
     from docx import Document
     from docx.shared import Mm
 
+    from .chart import Bar, Group, bar_chart
     from .submission import xml_safe
 
     doc = Document()
@@ -231,7 +224,9 @@ def _docx(c: Comparison, guide: Guide, tmp: str) -> None:
     for line in summary_lines(c, guide):
         doc.add_paragraph(xml_safe(line)[0], style="List Bullet")
     with tempfile.TemporaryDirectory(prefix="ehsg-") as d:
-        png = comparison_chart(c, guide, Path(d) / "compare.png")
+        groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
+        png = bar_chart(groups, guide.scale.maximum, Path(d) / "compare.png", series=list(c.columns),
+                        minimum=guide.scale.minimum)
         doc.add_picture(str(png), width=Mm(170))
     doc.add_heading("Scores", level=1)
     t = doc.add_table(rows=1, cols=2 + len(c.columns) + 1)

@@ -6,12 +6,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ...compare import compare, comparison_chart, summary_lines, write_comparison
+from ...compare import compare, summary_lines, write_comparison
 from ...export import load_scores
 from ..app import DOCX, XLSX, Refused, Site, download
 from .common import group_problems, upload_files
 
 MODES = {"auto": None, "areas": False, "over-time": True}
+
+
+def comparison_chart(c, guide, out):
+    """The scores side by side as a PNG, drawn as the comparison document draws it (one bar per input)."""
+    from ...chart import Bar, Group, bar_chart
+
+    groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
+    return bar_chart(groups, guide.scale.maximum, out, series=list(c.columns), minimum=guide.scale.minimum)
 
 
 def load_all(paths, guide):
