@@ -184,3 +184,15 @@ def test_compare_two_areas(page, shots, tmp_path):
     doc = save_download(page, page.get_by_role("link", name="Download the comparison document (Word, .docx)").click,
                         tmp_path)
     assert Document(doc).paragraphs
+
+
+def test_an_upload_over_50_mb_is_refused_with_a_page(page, tmp_path):
+    big = tmp_path / "big.xlsx"
+    with open(big, "wb") as f:
+        f.truncate(51 * 1024 * 1024)
+    page.goto("/")
+    page.get_by_label("Upload a filled workbook").set_input_files(big)
+    with page.expect_response("**/check") as response:
+        page.get_by_role("button", name="Check workbook").click()
+    assert response.value.status == 413
+    assert "Files too large" in page.locator("h1").inner_text()
