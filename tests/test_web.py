@@ -476,3 +476,34 @@ def test_serve_with_a_missing_file_says_so(tmp_path):
 
     r = CliRunner().invoke(main, ["serve", str(tmp_path / "nowhere.xlsx"), "--port", str(free_port())])
     assert r.exit_code == 2 and "nowhere.xlsx: cannot be read" in r.output
+
+
+# --- import (where the importer exists) ------------------------------------------------------------------
+
+def test_import_a_word_submission_and_check_the_workbook(client, guide, tmp_path):
+    pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
+    from ehsg.submission import build_submission
+
+    docx = build_submission(EXAMPLE, tmp_path / "Sefton submission.docx", guide).path
+    assert ("/import", "Import") in [(h, t) for h, t in Page(client.get("/").text).links]
+    r = client.post("/import", data={"token": token(client)},
+                    files={"submission": (docx.name, docx.read_bytes(), "application/octet-stream")})
+    assert r.status_code == 200
+    page = Page(r.text)
+    assert "Sefton" in page.plain and " of " in page.plain
+    wb = client.get(page.link("Download the workbook"))
+    assert wb.status_code == 200 and openpyxl.load_workbook(io.BytesIO(wb.content)).sheetnames
+    checked = client.get(page.link("Check the imported workbook"), follow_redirects=True)
+    assert checked.status_code == 200 and "Earned Autonomy" in checked.text
+
+
+def test_import_refuses_what_is_not_a_submission(client):
+    pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
+    r = client.post("/import", data={"token": token(client)},
+                    files={"submission": ("bomb.docx", (CORPUS / "zip-bomb.xlsx").read_bytes(), "application/octet-stream")})
+    assert 400 <= r.status_code < 500 or "There is a problem" in r.text
+    assert "Traceback" not in r.text and "ehsg-serve-" not in r.text
+    odd = client.post("/import", data={"token": token(client)},
+                      files={"submission": ("notes.exe", b"MZ", "application/octet-stream")})
+    assert odd.status_code == 400 and "notes.exe" in odd.text and "ehsg-serve-" not in odd.text
+    assert client.post("/import", data={"token": token(client)}).status_code == 400

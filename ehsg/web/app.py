@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import re
 import secrets
 from dataclasses import dataclass
@@ -101,8 +102,13 @@ def create_app(guide: Guide | None = None, guide_dir: str | None = None, host: s
     jobs = Jobs(temp_parent)
     site = Site(guide, secrets.token_urlsafe(32), jobs, env)
 
-    routes = [*check.routes(site), *workshop.routes(site), *compare.routes(site),
-              Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
+    routes = [*check.routes(site), *workshop.routes(site), *compare.routes(site)]
+    if importlib.util.find_spec("ehsg.importer") is not None:  # the Import page exists only where the importer does
+        from .views import importer
+
+        routes += importer.routes(site)
+        env.globals["nav"].append(("/import", "Import"))
+    routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
 
     async def refused(request: Request, exc: Refused):
         return site.page(request, "message.html", status=exc.status, title=exc.title, message=exc.message)
