@@ -506,4 +506,5 @@ def test_import_refuses_what_is_not_a_submission(client):
     odd = client.post("/import", data={"token": token(client)},
                       files={"submission": ("notes.exe", b"MZ", "application/octet-stream")})
     assert odd.status_code == 400 and "notes.exe" in odd.text and "ehsg-serve-" not in odd.text
+    assert Page(odd.text).link("notes.exe") == "#submission"   # on the form, linked from the error summary
     assert client.post("/import", data={"token": token(client)}).status_code == 400

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from ...errors import InputFileError
 from ...importer import import_to_workbook
 from ..app import XLSX, Refused, Site, download
 from .common import group_problems, upload_files
@@ -34,7 +35,11 @@ def routes(site: Site) -> list[Route]:
         finally:
             await form.close()
         out = job.output(f"{path.stem} imported.xlsx")
-        result = await run_in_threadpool(import_to_workbook, path, out, site.guide, area, year)
+        try:
+            result = await run_in_threadpool(import_to_workbook, path, out, site.guide, area, year)
+        except InputFileError as e:  # not a kind of file ehsg imports: said on the form, as the command says it
+            hint = " To check a filled workbook, use Check and build." if path.suffix.lower() == ".xlsx" else ""
+            return await start(request, str(e).replace(str(path), path.name) + hint, 400)
         job.state.update(kind="import", result=result, workbook=out if result.assessment is not None else None)
         problems = sorted(result.problems, key=lambda p: not p.is_error)
         return site.page(request, "import_results.html", job=job, result=result, problems=problems,
