@@ -202,8 +202,8 @@ def test_blank_workbooks_have_area_and_year(client, tmp_path):
     path.write_bytes(r.content)
     wb = openpyxl.load_workbook(path)
     assert "Respondent" in wb.sheetnames
-    values = {row[0]: row[1] for row in wb["Area"].iter_rows(min_row=2, max_col=2, values_only=True)}
-    assert "Sefton" in values.values() and 2023 in values.values()
+    values = {v for ws in wb.worksheets for row in ws.iter_rows(max_col=3, values_only=True) for v in row}
+    assert "Sefton" in values and (2023 in values or "2023" in values)
     assert client.get("/template", params={"year": "twenty"}).status_code == 400
 
 
