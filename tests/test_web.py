@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 
@@ -22,7 +23,9 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 pytest.importorskip("multipart", reason="the web extra is not installed: pip install 'ehsg[web]'")
 
 from docx import Document  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
+with warnings.catch_warnings():  # Starlette suggests httpx2; httpx is what its test client still runs on here
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient  # noqa: E402
 
 from ehsg.web.app import MAX_UPLOAD, Guard, create_app  # noqa: E402
 from ehsg.web.jobs import safe_name  # noqa: E402
@@ -508,3 +511,21 @@ def test_import_refuses_what_is_not_a_submission(client):
     assert odd.status_code == 400 and "notes.exe" in odd.text and "ehsg-serve-" not in odd.text
     assert Page(odd.text).link("notes.exe") == "#submission"   # on the form, linked from the error summary
     assert client.post("/import", data={"token": token(client)}).status_code == 400
+
+
+def test_every_summary_link_reaches_its_problem_row(client, tmp_path):
+    wb = openpyxl.load_workbook(EXAMPLE)
+    for ws in wb.worksheets:
+        header = next((r for r in ws.iter_rows(max_row=10) if any(c.value == "Score" for c in r)), None)
+        if header is not None:
+            col = next(c.column for c in header if c.value == "Score")
+            for r in range(header[0].row + 1, ws.max_row + 1):
+                ws.cell(row=r, column=col).value = "lots"
+    many = tmp_path / "many-errors.xlsx"
+    wb.save(many)
+    page = Page(upload(client, "/check", "workbook", [many]).text)
+    links = [href for href, text in page.links if href.startswith("#problem-")]
+    assert len(links) == 30 and "more errors, listed below" in page.plain
+    rows = {a.get("id") for t, a in page.tags if t == "tr"}
+    assert all(href[1:] in rows for href in links)
+    assert len([i for i in rows if i and i.startswith("problem-")]) >= 31

@@ -15,12 +15,13 @@ def split_location(location: str, file_first: bool = False) -> tuple[str, str]:
 
 
 def group_problems(problems: list[Problem], file_first: bool = False, blank: str = "The file") -> list:
-    """[(group, [(problem, where), ...]), ...], errors before warnings within a group, groups in first-seen order."""
+    """[(group, [(index, problem, where), ...]), ...]: groups in first-seen order, errors first within each;
+    the index is the problem's place in `problems`, which the error summary links to."""
     groups: dict[str, list] = {}
-    for p in problems:
+    for i, p in enumerate(problems):
         group, where = split_location(p.location, file_first)
-        groups.setdefault(group or blank, []).append((p, where))
-    return [(g, sorted(items, key=lambda pw: not pw[0].is_error)) for g, items in groups.items()]
+        groups.setdefault(group or blank, []).append((i, p, where))
+    return [(g, sorted(items, key=lambda ipw: not ipw[1].is_error)) for g, items in groups.items()]
 
 
 async def upload_files(form, field: str) -> list:
