@@ -24,7 +24,7 @@ pytest.importorskip("multipart", reason="the web extra is not installed: pip ins
 
 from docx import Document  # noqa: E402
 with warnings.catch_warnings():  # Starlette suggests httpx2; httpx is what its test client still runs on here
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
 from ehsg.web.app import MAX_UPLOAD, Guard, create_app  # noqa: E402
