@@ -529,3 +529,25 @@ def test_every_summary_link_reaches_its_problem_row(client, tmp_path):
     rows = {a.get("id") for t, a in page.tags if t == "tr"}
     assert all(href[1:] in rows for href in links)
     assert len([i for i in rows if i and i.startswith("problem-")]) >= 31
+
+
+def test_serve_off_loopback_warns_and_open_starts_the_browser(monkeypatch):
+    import threading
+    import webbrowser
+
+    import uvicorn
+    from click.testing import CliRunner
+
+    from ehsg.cli import main
+
+    opened = threading.Event()
+    seen = {}
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: seen.update(host=self.config.host))
+    monkeypatch.setattr(webbrowser, "open", lambda url: (seen.update(url=url), opened.set()))
+    r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--open"])
+    assert r.exit_code == 0, r.output
+    assert "anyone who can reach this computer over the network" in r.output
+    assert seen["host"] == "0.0.0.0" and "stopped" in r.output
+    assert opened.wait(5) and seen["url"].startswith("http://127.0.0.1:")
+    quiet = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
+    assert quiet.exit_code == 0 and "network" not in quiet.output
