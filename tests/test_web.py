@@ -551,3 +551,15 @@ def test_serve_off_loopback_warns_and_open_starts_the_browser(monkeypatch):
     assert opened.wait(5) and seen["url"].startswith("http://127.0.0.1:")
     quiet = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
     assert quiet.exit_code == 0 and "network" not in quiet.output
+
+
+def test_only_the_latest_results_are_kept(tmp_path):
+    from ehsg.web.jobs import Jobs
+
+    jobs = Jobs(str(tmp_path), keep=3)
+    made = [jobs.new() for _ in range(5)]
+    assert [jobs.get(j.id) for j in made[:2]] == [None, None] and not made[0].folder.exists()
+    assert all(jobs.get(j.id) is j for j in made[2:])
+    assert jobs.get("../../etc") is None
+    jobs.close()
+    assert not jobs.root.exists()

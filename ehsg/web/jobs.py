@@ -66,7 +66,8 @@ class Job:
 class Jobs:
     """Every job of this server, in one temporary folder that close() removes."""
 
-    def __init__(self, parent: str | None = None):
+    def __init__(self, parent: str | None = None, keep: int = 200):
+        self.keep = keep
         self.root = Path(tempfile.mkdtemp(prefix="ehsg-serve-", dir=parent))
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -79,6 +80,9 @@ class Jobs:
         job = Job(job_id, folder)
         with self._lock:
             self._jobs[job_id] = job
+            while len(self._jobs) > self.keep:  # a server left running all day does not fill the disk
+                old = self._jobs.pop(next(iter(self._jobs)))
+                shutil.rmtree(old.folder, ignore_errors=True)
         return job
 
     def get(self, job_id: str) -> Job | None:
