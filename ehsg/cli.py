@@ -338,9 +338,10 @@ def _cohort_files(inputs):
 @friendly
 def check_template_cmd(file):
     """List fields a Word template uses that ehsg does not provide, and fields it leaves unused."""
-    from .submission import check_template
+    from .docxrender import check_template
+    from .submission import context_fields
 
-    result = check_template(file)
+    result = check_template(file, context_fields())
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
         for name in result["unknown"]:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckReport, check_file
-from .errors import RefusedError, TemplateError
+from .docxrender import render_docx
+from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
-from .outputs import atomic_save, refuse_overwriting_inputs
+from .outputs import refuse_overwriting_inputs
 from .problems import Problem
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
@@ -47,12 +48,9 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_path: Path | None,
+def build_context(report: CheckReport, guide: Guide, draft: bool,
                   produced: dt.date | None = None) -> tuple[dict, list[Problem]]:
-    """Every field the template may use, as pre-formatted values. Narratives are RichText paragraphs."""
-    from docx.shared import Mm
-    from docxtpl import InlineImage, RichText
-
+    """Every field the template may use, as plain pre-formatted values. Narratives are lists of paragraphs."""
     a = report.assessment
     ea = report.earned_autonomy
     pr = report.priorities
@@ -65,7 +63,7 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
             warnings.append(Problem("narrative-control-characters", "warning", cell,
                                     f"{did}: removed {len(removed)} character(s) Word cannot hold "
                                     f"({', '.join(sorted(set(removed)))}); the rest of the text is kept."))
-        return [RichText(p) for p in paragraphs(clean)]
+        return paragraphs(clean)
 
     def score_text(score):
         return "Not scored" if score is None else str(score)
@@ -79,7 +77,7 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
                 if removed:
                     warnings.append(Problem("narrative-control-characters", "warning", w.row,
                                             f"Workforce table: removed {len(removed)} character(s) Word cannot hold."))
-                cells.append(RichText(clean))
+                cells.append(clean)
             workforce.append(dict(zip(("kind", "group", "lead", "role", "notes"), cells)))
 
     sections = []
@@ -137,7 +135,6 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
     scale_note = (f"Scores are whole numbers from {scale.minimum} to {scale.maximum}."
                   + ("" if scale.levels else " The guide's wording for each score level is not reproduced in "
                      "this document."))
-    chart = InlineImage(tpl, str(chart_path), width=Mm(170)) if chart_path else ""
     ctx = {
         "area": area, "year": str(a.year or ""), "year_suffix": f" {a.year}" if a.year else "",
         "guide_title": guide.title, "guide_stamp": guide.stamp, "produced": produced.strftime("%d %B %Y").lstrip("0"),
@@ -150,7 +147,6 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
         "prompts": {"score": guide.prompts.score, "working_well": guide.prompts.working_well,
                     "next": guide.prompts.next},
         "sections": sections, "section_summary": section_summary, "scale_note": scale_note,
-        "chart": chart,
         "chart_caption": (f"Scores of the {len(guide.descriptors)} descriptors, out of {scale.maximum}, coloured by "
                           "section. A black bar marks an Earned Autonomy minimum score."),
         "ea_summary": ea.summary, "ea_note": guide.thresholds(ea.year).note, "ea_source": ea.source,
@@ -169,46 +165,12 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
 
 
 def context_fields() -> set[str]:
-    """The top-level names every build provides to a template."""
+    """The top-level names every build provides to a template (the chart is a picture placed by ehsg)."""
     return {"area", "year", "year_suffix", "guide_title", "guide_stamp", "produced", "draft", "draft_banner",
             "draft_footer", "draft_note", "draft_problems", "prompts", "sections", "section_summary", "scale_note",
             "chart", "chart_caption", "ea_summary", "ea_note", "ea_source", "ea_items", "rule_text",
             "data_model_survey", "data_model_changed", "data_model_current", "chosen", "priorities_summary",
             "priority_verdict", "priority_reasons", "permissions"}
-
-
-def _jinja_env():
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
-
-
-def open_template(path: Path):
-    from docxtpl import DocxTemplate
-
-    if not path.exists():
-        raise TemplateError(f"{path}: no such Word template.")
-    try:
-        tpl = DocxTemplate(str(path))
-        tpl.init_docx()
-    except Exception as e:
-        raise TemplateError(f"{path}: not a Word document (.docx) that can be used as a template ({e}).") from e
-    return tpl
-
-
-def check_template(path: str | Path) -> dict:
-    """Fields a template uses that ehsg does not provide, and fields provided but unused."""
-    from jinja2 import TemplateSyntaxError
-
-    tpl = open_template(Path(path))
-    try:
-        used = tpl.get_undeclared_template_variables(_jinja_env())
-    except TemplateSyntaxError as e:
-        raise TemplateError(f"{path}: a template tag is broken near line {e.lineno} of the document XML: "
-                            f"{e.message}.") from e
-    provided = context_fields()
-    return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
 def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
@@ -225,9 +187,6 @@ def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
                      draft: bool = False, produced: dt.date | None = None) -> BuildResult:
     """Check the workbook, then render the Word submission; refuses (writes nothing) on errors unless draft."""
-    from jinja2 import TemplateError as JinjaTemplateError
-    from jinja2.exceptions import SecurityError, UndefinedError
-
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_template()
     report = check_file(workbook, guide)
@@ -235,18 +194,8 @@ def build_submission(workbook: str | Path, output: str | Path, guide: Guide, tem
         lines = "\n".join(f"  {p}" for p in report.errors)
         hint = "" if report.assessment is None else "\nFix them, or build with --draft for a marked draft."
         raise RefusedError(f"{workbook}: {len(report.errors)} error(s); no document was written.\n{lines}{hint}")
-    tpl = open_template(template_path)
+    context, warnings = build_context(report, guide, draft, produced)
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
         chart = render_chart(report, guide, Path(tmp) / "profile.png")
-        context, warnings = build_context(report, guide, tpl, draft, chart, produced)
-        try:
-            tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
-        except UndefinedError as e:
-            raise TemplateError(f"{template_path}: the template uses a field ehsg does not provide ({e.message}). "
-                                "Run 'ehsg check-template' on it.") from e
-        except SecurityError as e:
-            raise TemplateError(f"{template_path}: the template tried something unsafe and was stopped ({e}).") from e
-        except JinjaTemplateError as e:
-            raise TemplateError(f"{template_path}: a template tag is broken ({e}).") from e
-        path = atomic_save(output, tpl.save)
-    return BuildResult(path, report, tuple(warnings))
+        render_docx(template_path, context, Path(output), images={"chart": chart})
+    return BuildResult(Path(output), report, tuple(warnings))

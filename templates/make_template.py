@@ -191,14 +191,14 @@ def build() -> Document:
         cell_text(top, label, bold=True)
         shade(top, "F2F2F2")
         body = t.cell(2 + 2 * r, 0).merge(t.cell(2 + 2 * r, 1))
-        cell_lines(body, [f"{{%p for para in d.{key} %}}", "{{r para }}", "{%p endfor %}"])
+        cell_lines(body, [f"{{%p for para in d.{key} %}}", "{{ para }}", "{%p endfor %}"])
     # The partnership's own workforce table, under the descriptor it supports, when filled in.
     para(doc, "{%p if d.workforce_rows %}")
     para(doc, "Workforce table (supporting evidence)", bold=True)
     t = table(doc, ["Kind of service", "Practitioner group", "How often they act as lead practitioner",
                     "Their role in whole family working", "Evidence and notes"], [2.8, 3.2, 3.6, 3.6, 3.8])
     loop_rows(t, "for w in d.workforce_rows",
-              [f"{{{{r w.{key} }}}}" for key in ("kind", "group", "lead", "role", "notes")])
+              [f"{{{{ w.{key} }}}}" for key in ("kind", "group", "lead", "role", "notes")])
     para(doc, "{%p endif %}")
     para(doc, "")
     para(doc, "{%p endfor %}")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from ehsg.cli import main
 from ehsg.reader import load_workbook_file
-from ehsg.submission import DRAFT_BANNER, build_submission, check_template
+from ehsg.docxrender import check_template
+from ehsg.submission import DRAFT_BANNER, build_submission, context_fields
 
 from conftest import REPO, fill_by_contract, soffice
 
@@ -179,7 +180,7 @@ def test_ten_thousand_character_narrative(guide, example, tmp_path):
 
 
 def test_check_template_lists_unknown_and_unused_fields(tmp_path):
-    result = check_template(REPO / "templates" / "submission.docx")
+    result = check_template(REPO / "templates" / "submission.docx", context_fields())
     assert result["unknown"] == []
     doc = Document(REPO / "templates" / "submission.docx")
     doc.add_paragraph("{{ council_logo }}")
