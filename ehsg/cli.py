@@ -335,13 +335,18 @@ def _cohort_files(inputs):
 
 @main.command("check-template")
 @click.argument("file", type=click.Path(dir_okay=False))
+@guide_option
 @friendly
-def check_template_cmd(file):
-    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused."""
-    from .docxrender import check_template
-    from .submission import context_fields
+def check_template_cmd(file, guide_dir):
+    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused.
 
-    result = check_template(file, context_fields())
+    Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render.
+    """
+    from .docxrender import check_template
+    from .submission import PICTURES, context_fields, sample_context
+
+    sample = sample_context(_guide(guide_dir))
+    result = check_template(file, context_fields(), pictures=PICTURES, sample=sample)
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
         for name in result["unknown"]:

@@ -62,19 +62,27 @@ def render_docx(template: Path, context: dict, output: Path, images: dict[str, P
     atomic_write_bytes(output, data)
 
 
-def template_fields(template: Path) -> set[str]:
+def template_fields(template: Path, pictures: frozenset[str] = frozenset()) -> set[str]:
     """The top-level fields a template uses; raises TemplateError for a template that cannot be used."""
     pkg, label = _inspected(template)
-    return set(_in_worker(template, "fields", pkg.data, label, {}, {}, None))
+    return set(_in_worker(template, "fields", pkg.data, label, {}, dict.fromkeys(pictures, b""), None))
 
 
-def check_template(template: str | Path, provided: set[str]) -> dict:
+def check_template(template: str | Path, provided: set[str], pictures: frozenset[str] = frozenset(),
+                   sample: dict | None = None) -> dict:
     """Fields a template uses that are not provided, and fields provided but unused.
 
-    Everything a build would refuse (damage, macros, outside content, refused tags, unsafe calls) raises
-    TemplateError with each problem located.
+    Everything a build would refuse (damage, macros, outside content, refused tags, unsafe calls, parts of a
+    picture field) raises TemplateError with each problem located. With a `sample` context, the template is
+    also rendered in memory (nothing is written), so loops, sizes and errors that show only when rendering
+    are found too.
     """
-    used = template_fields(Path(template))
+    template = Path(template)
+    used = template_fields(template, frozenset(pictures))
+    if sample is not None and not used - provided:
+        check_plain(sample)
+        pkg, label = _inspected(template)
+        _in_worker(template, "render", pkg.data, label, sample, dict.fromkeys(pictures, b""), None)
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
@@ -274,7 +282,7 @@ def _problem_from(e: BaseException, label: str) -> Problem:
         return Problem("template-unsafe", "error", where, f"The template tried something unsafe and was stopped "
                        f"({shown(str(e))}).")
     if isinstance(e, TemplateSyntaxError):
-        return Problem("template-broken-tag", "error", where, f"A template tag is broken: {shown(e.message or '')}.")
+        return Problem("template-broken-tag", "error", where, f"A template tag is broken: {shown((e.message or '').rstrip('.'))}.")
     return Problem("template-failed", "error", where, f"The template could not be rendered "
                    f"({type(e).__name__}: {shown(str(e))}).")
 
@@ -303,7 +311,8 @@ def _template_class():
 
     def marked(xml: str) -> str:
         count = iter(range(1, 1 << 30))
-        return re.sub(r"<w:p(?=[ >])", lambda m: f"{{#ehsg:p{next(count)}#}}<w:p", xml)
+        # Each paragraph starts a line with a Jinja comment naming it, so a line number names a paragraph.
+        return re.sub(r"<w:p(?=[ >])", lambda m: f"\n{{#ehsg:p{next(count)}#}}<w:p", xml)
 
     class Template(DocxTemplate):
         """docxtpl with paragraph marks for locations, and output counted as it is produced."""
@@ -317,16 +326,14 @@ def _template_class():
             return marked(etree.tostring(parse_xml(part.blob), encoding="unicode"))
 
         def render_xml_part(self, src_xml, part, context, jinja_env=None):
-            src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
             where = f"{self.label}{_part_name(part)}"
             try:
                 template = jinja_env.from_string(src_xml)
                 produced, chunks = 0, []
                 for chunk in template.generate(context):
                     produced += len(chunk)
-                    if produced > templatebox.MAX_OUTPUT_CHARS:
-                        raise TemplateLimit("template-too-large", f"The template produces more than "
-                                            f"{templatebox.MAX_OUTPUT_CHARS:,} characters of document text.")
+                    if produced > 2 * templatebox.MAX_OUTPUT_CHARS:  # literal text; printed values are counted sooner
+                        raise templatebox.too_much()
                     chunks.append(chunk)
             except BaseException as e:
                 e.ehsg_where = _paragraph_at(src_xml, _template_line(e), where)
@@ -366,7 +373,7 @@ def _sources(tpl) -> list[tuple[str, str]]:
             out.append((f"{tpl.label}{_part_name(part)}", tpl.patch_xml(part.blob.decode("utf-8"))))
     for prop in _PROPERTIES:
         out.append((f"{tpl.label}: document properties ({prop})", getattr(tpl.docx.core_properties, prop) or ""))
-    return [(where, re.sub(r"<w:p([ >])", r"\n<w:p\1", src)) for where, src in out]
+    return out
 
 
 def _opened(data: bytes, label: str):
@@ -380,7 +387,7 @@ def _opened(data: bytes, label: str):
     return tpl
 
 
-def _checked(tpl, env) -> set[str]:
+def _checked(tpl, env, pictures) -> set[str]:
     """Every part parsed and searched for refused constructs; the fields used, when nothing is refused."""
     from jinja2 import TemplateSyntaxError, meta
 
@@ -392,7 +399,7 @@ def _checked(tpl, env) -> set[str]:
             e.ehsg_where = _paragraph_at(source, e.lineno, where)
             problems.append(_problem_from(e, tpl.label))
             continue
-        for line, code, message in refused_constructs(tree):
+        for line, code, message in refused_constructs(tree, set(pictures)):
             problems.append(Problem(code, "error", _paragraph_at(source, line, where), message))
         used |= meta.find_undeclared_variables(tree)
     if problems:
@@ -402,13 +409,13 @@ def _checked(tpl, env) -> set[str]:
 
 def _fields_job(data, label, context, pictures, epoch) -> list[str]:
     tpl = _opened(data, label)
-    return sorted(_checked(tpl, sandbox()))
+    return sorted(_checked(tpl, sandbox(), pictures))
 
 
 def _render_job(data, label, context, pictures, epoch) -> bytes:
     tpl = _opened(data, label)
     env = sandbox()
-    _checked(tpl, env)
+    _checked(tpl, env, pictures)
     had_properties = b"docProps/core.xml" in data
     nonce = "".join(str(secrets.randbelow(10)) for _ in range(24))
     markers = {name: f"EHSG-PICTURE-{nonce}-{i}" for i, name in enumerate(sorted(pictures))}
@@ -460,7 +467,8 @@ def _place_pictures(tpl, markers: dict[str, str], pictures: dict[str, bytes]) ->
             for child in list(p_el):
                 if not child.tag.endswith("}pPr"):
                     p_el.remove(child)
-            paragraph.add_run().add_picture(io.BytesIO(pictures[name]), width=width)
+            if pictures[name]:  # a trial render (check-template) has names only, no pictures
+                paragraph.add_run().add_picture(io.BytesIO(pictures[name]), width=width)
 
 
 def _date_properties(props, epoch: str | None, had_properties: bool) -> None:

@@ -16,6 +16,7 @@ from .outputs import refuse_overwriting_inputs
 from .problems import Problem
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
+PICTURES = frozenset({"chart"})  # fields the template holds alone in a paragraph, where ehsg places a picture
 
 # XML 1.0 cannot hold these; Word refuses a document that contains them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -171,6 +172,16 @@ def context_fields() -> set[str]:
             "chart", "chart_caption", "ea_summary", "ea_note", "ea_source", "ea_items", "rule_text",
             "data_model_survey", "data_model_changed", "data_model_current", "chosen", "priorities_summary",
             "priority_verdict", "priority_reasons", "permissions"}
+
+
+def sample_context(guide: Guide) -> dict:
+    """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+    from .workbook import write_template
+
+    with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
+        blank = write_template(guide, Path(tmp) / "blank.xlsx")
+        report = check_file(blank, guide)
+    return build_context(report, guide, draft=True)[0]
 
 
 def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:

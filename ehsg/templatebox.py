@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from jinja2 import StrictUndefined, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -23,11 +24,12 @@ XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 # Method calls a template may make on plain values; anything else is refused by check-template.
 ALLOWED_METHODS = frozenset({
     "items", "keys", "values", "get", "upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip",
-    "split", "join", "replace", "startswith", "endswith", "format", "count", "index", "cycle", "changed"})
+    "split", "join", "replace", "startswith", "endswith", "count", "index", "cycle", "changed"})
 REFUSED_TAGS = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from … import",
                 nodes.Extends: "extends"}
 # Filters that would let markup from a template or from the data into the XML unescaped.
-_REMOVED_FILTERS = ("safe", "urlize")
+# `attr` reaches attributes by a name built at render time, which no form template needs.
+REFUSED_FILTERS = ("safe", "urlize", "attr")
 _REMOVED_GLOBALS = ("lipsum", "cycler", "joiner")
 
 
@@ -60,6 +62,12 @@ def _bounded_range(*args: int) -> range:
         raise TemplateLimit("template-loop-too-long", f"The template asks for a range of {len(rng):,} numbers; "
                             f"at most {MAX_RANGE:,} are allowed.")
     return rng
+
+
+def _refused_filter(name: str):
+    def refuse(*args, **kwargs):
+        raise SecurityError(f"the filter |{name} is not allowed in a Word template")
+    return refuse
 
 
 def _length(value) -> int:
@@ -102,10 +110,26 @@ def plain_text(value) -> str:
     return XML_ILLEGAL.sub("", str(value))
 
 
+def too_much() -> TemplateLimit:
+    return TemplateLimit("template-too-large", f"The template produces more than {MAX_OUTPUT_CHARS:,} characters "
+                         "of document text.")
+
+
 def sandbox() -> TemplateSandbox:
-    env = TemplateSandbox(undefined=StrictUndefined, autoescape=True, finalize=xml_text, loader=_NoLoader())
-    for name in _REMOVED_FILTERS:
-        env.filters.pop(name, None)
+    """A fresh sandbox for one render: what it prints is counted, so a runaway loop is stopped where it runs."""
+    printed = 0
+
+    def finalize(value) -> Markup:
+        nonlocal printed
+        text = xml_text(value)
+        printed += len(text)
+        if printed > MAX_OUTPUT_CHARS:
+            raise too_much()
+        return text
+
+    env = TemplateSandbox(undefined=StrictUndefined, autoescape=True, finalize=finalize, loader=_NoLoader())
+    for name in REFUSED_FILTERS:
+        env.filters[name] = _refused_filter(name)
     for name in _REMOVED_GLOBALS:
         env.globals.pop(name, None)
     env.globals["range"] = _bounded_range
@@ -116,9 +140,13 @@ def properties_sandbox(env: TemplateSandbox) -> TemplateSandbox:
     return env.overlay(autoescape=False, finalize=plain_text)
 
 
-def refused_constructs(tree: nodes.Template) -> list[tuple[int, str, str]]:
+def refused_constructs(tree: nodes.Template, pictures: set[str] = frozenset()) -> list[tuple[int, str, str]]:
     """(line, code, what) for every tag or expression a Word template may not hold."""
     found = []
+    for node in list(tree.find_all(nodes.Getattr)) + list(tree.find_all(nodes.Getitem)):
+        if isinstance(node.node, nodes.Name) and node.node.name in pictures:
+            found.append((node.lineno, "template-unknown-field", f"{{{{ {node.node.name} }}}} is a picture placed by "
+                          "ehsg: it has no parts to reach into. Put it alone in its own paragraph."))
     for kind, tag in REFUSED_TAGS.items():
         for node in tree.find_all(kind):
             found.append((node.lineno, "template-refused-tag",
@@ -128,6 +156,14 @@ def refused_constructs(tree: nodes.Template) -> list[tuple[int, str, str]]:
         if node.attr.startswith("_"):
             found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(node.attr)}', a part "
                           "of Python itself, not of the data; this is unsafe and not allowed."))
+    for node in tree.find_all(nodes.Getitem):
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(node.arg.value)}', a part "
+                          "of Python itself, not of the data; this is unsafe and not allowed."))
+    for node in tree.find_all(nodes.Filter):
+        if node.name in REFUSED_FILTERS:
+            found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is not allowed in a Word "
+                          "template: it would let markup or Python internals into the document."))
     for node in tree.find_all(nodes.Call):
         if isinstance(node.node, nodes.Getattr) and node.node.attr not in ALLOWED_METHODS \
                 and not node.node.attr.startswith("_"):
