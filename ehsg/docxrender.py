@@ -65,7 +65,8 @@ def render_docx(template: Path, context: dict, output: Path, images: dict[str, P
 def template_fields(template: Path, pictures: frozenset[str] = frozenset()) -> set[str]:
     """The top-level fields a template uses; raises TemplateError for a template that cannot be used."""
     pkg, label = _inspected(template)
-    return set(_in_worker(template, "fields", pkg.data, label, {}, dict.fromkeys(pictures, b""), None))
+    job = {"sample": None, "provided": []}
+    return set(_in_worker(template, "check", pkg.data, label, job, dict.fromkeys(pictures, b""), None))
 
 
 def check_template(template: str | Path, provided: set[str], pictures: frozenset[str] = frozenset(),
@@ -78,11 +79,11 @@ def check_template(template: str | Path, provided: set[str], pictures: frozenset
     are found too.
     """
     template = Path(template)
-    used = template_fields(template, frozenset(pictures))
-    if sample is not None and not used - provided:
+    if sample is not None:
         check_plain(sample)
-        pkg, label = _inspected(template)
-        _in_worker(template, "render", pkg.data, label, sample, dict.fromkeys(pictures, b""), None)
+    pkg, label = _inspected(template)
+    job = {"sample": sample, "provided": sorted(provided)}
+    used = set(_in_worker(template, "check", pkg.data, label, job, dict.fromkeys(pictures, b""), None))
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
@@ -407,16 +408,25 @@ def _checked(tpl, env, pictures) -> set[str]:
     return used - set(env.globals)
 
 
-def _fields_job(data, label, context, pictures, epoch) -> list[str]:
+def _check_job(data, label, job, pictures, epoch) -> list[str]:
     tpl = _opened(data, label)
-    return sorted(_checked(tpl, sandbox(), pictures))
+    env = sandbox()
+    used = _checked(tpl, env, pictures)
+    if job["sample"] is not None and used <= set(job["provided"]):
+        _rendered(tpl, env, label, job["sample"], pictures, epoch)  # a trial: the result is not kept
+    return sorted(used)
 
 
 def _render_job(data, label, context, pictures, epoch) -> bytes:
     tpl = _opened(data, label)
     env = sandbox()
     _checked(tpl, env, pictures)
-    had_properties = b"docProps/core.xml" in data
+    return _rendered(tpl, env, label, context, pictures, epoch)
+
+
+def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
+    with zipfile.ZipFile(tpl.template_file) as z:
+        had_properties = "docProps/core.xml" in z.namelist()
     nonce = "".join(str(secrets.randbelow(10)) for _ in range(24))
     markers = {name: f"EHSG-PICTURE-{nonce}-{i}" for i, name in enumerate(sorted(pictures))}
     tpl.render({**context, **markers}, jinja_env=env, autoescape=True)
@@ -434,7 +444,7 @@ def _render_job(data, label, context, pictures, epoch) -> bytes:
     return out
 
 
-_JOBS = {"render": _render_job, "fields": _fields_job}
+_JOBS = {"render": _render_job, "check": _check_job}
 
 
 def _place_pictures(tpl, markers: dict[str, str], pictures: dict[str, bytes]) -> None:

@@ -144,7 +144,7 @@ _text = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"
                                     "&amp;", "<w:t>", "]]>", "{#", "#}"]), max_size=6).map("".join)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(_text, min_size=1, max_size=4))
 def test_text_arrives_character_for_character(tmp_path, texts):
     tpl = _small_template(tmp_path / "t.docx", ["{%p for t in texts %}", "{{ t }}", "{%p endfor %}"],
