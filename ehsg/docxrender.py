@@ -1,7 +1,7 @@
 """The one place a Word document is rendered from a template: inspected, sandboxed, bounded, reproducible.
 
 The template file passes the Office inspection (size, members, packing, entity declarations) and a check of
-its relationships (no macros, no external or pulled-in content) before docxtpl sees its bytes. Rendering runs
+its parts (no macros, no external or pulled-in content, no fetching fields) before docxtpl sees its bytes. Rendering runs
 in a worker process with a deadline and a memory bound, with plain values only: pictures are placed by ehsg
 after rendering, where the template has a paragraph holding only `{{ name }}`.
 """
@@ -17,11 +17,11 @@ import secrets
 import time
 import traceback
 import zipfile
-from pathlib import Path, PurePosixPath
-from xml.etree import ElementTree as ET
+from pathlib import Path
 
 from .errors import TemplateError
 from . import templatebox
+from .office.docxparts import check_parts
 from .office.package import DOCX, inspect_package
 from .outputs import atomic_write_bytes
 from .problems import Problem, Problems
@@ -34,12 +34,6 @@ RENDER_MEMORY = 1536 * 1024 * 1024
 FIXED_DATE = (2000, 1, 1, 0, 0, 0)  # zip member dates when SOURCE_DATE_EPOCH is not set
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_LINK_SCHEMES = ("http://", "https://", "mailto:")
-# Word fields a form template may hold; others (INCLUDETEXT, INCLUDEPICTURE, DDE, LINK…) fetch or run things.
-_SAFE_FIELDS = frozenset({"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "TOC", "REF", "PAGEREF", "SEQ", "STYLEREF",
-                          "TITLE", "SUBJECT", "AUTHOR", "NOTEREF", "HYPERLINK", "DATE", "CREATEDATE", "SAVEDATE",
-                          "NUMWORDS", "FILENAME", "TC", "XE", "INDEX", "LISTNUM", "SYMBOL", "EQ", "ADVANCE"})
 _PARA_MARK = re.compile(r"\{#ehsg:p(\d+)#\}")
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
@@ -114,80 +108,10 @@ def _inspected(template: Path):
     problems = Problems()
     pkg = inspect_package(template, problems, DOCX, label=label)  # InputFileError when missing or unreadable
     if pkg is not None:
-        _check_parts(pkg.members, label, problems)
+        check_parts(pkg.members, label, problems)
     if problems.errors:
         raise _error(template, problems.errors)
     return pkg, label
-
-
-def _check_parts(members: dict[str, bytes], label: str, problems: Problems) -> None:
-    """Macros, content from outside the file, and Word fields that fetch or run things are refused."""
-    types = members.get("[Content_Types].xml", b"")
-    macros = [n for n in members if PurePosixPath(n).name.lower() in ("vbaproject.bin", "vbadata.xml")]
-    if b"macroEnabled" in types or macros:
-        problems.error("template-macros", f"{label}: {macros[0] if macros else '[Content_Types].xml'}",
-                       "The template holds macros (a .docm saved as .docx?); ehsg does not use templates with "
-                       "macros. Open it in Word and save it as a Word Document (.docx).")
-    for name, content in sorted(members.items()):
-        if name.endswith(".rels"):
-            _check_relationships(name, content, label, problems)
-        elif name.startswith("word/") and name.endswith(".xml"):
-            _check_fields(name, content, label, problems)
-
-
-def _parsed(name: str, content: bytes, label: str, problems: Problems):
-    try:
-        return ET.fromstring(content)  # safe: inspection refused every DOCTYPE and entity declaration
-    except ET.ParseError as e:
-        problems.error("damaged-document", f"{label}: {name}", f"This part's XML is damaged ({e}). "
-                       + DOCX.save_as)
-        return None
-
-
-def _check_relationships(name: str, content: bytes, label: str, problems: Problems) -> None:
-    root = _parsed(name, content, label, problems)
-    if root is None:
-        return
-    for rel in root.iter(_REL):
-        kind = rel.get("Type", "").rsplit("/", 1)[-1]
-        target, where = rel.get("Target", ""), f"{label}: {name} ({shown(rel.get('Id', ''))})"
-        if kind == "aFChunk":
-            problems.error("template-alt-chunk", where, "The template pulls in another document (an 'alternative "
-                           "format chunk') that Word would convert when opening it; ehsg does not use such "
-                           "templates. Paste the content into the template itself.")
-        elif rel.get("TargetMode", "").lower() == "external" and not (
-                kind == "hyperlink" and target.lower().startswith(_LINK_SCHEMES)):
-            problems.error("template-external-link", where, f"The template links a {shown(kind)} from outside "
-                           f"the file ('{shown(target)}'); Word would fetch it when the submission is opened. "
-                           "Insert pictures and other content into the template itself.")
-
-
-def _check_fields(name: str, content: bytes, label: str, problems: Problems) -> None:
-    if b"instrText" not in content and b"fldSimple" not in content:
-        return
-    root = _parsed(name, content, label, problems)
-    if root is None:
-        return
-    codes, current = [], None
-    for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag == "fldSimple":
-            codes.append(el.get(f"{{{_W}}}instr", ""))
-        elif tag == "fldChar":
-            kind = el.get(f"{{{_W}}}fldCharType")
-            if kind == "begin":
-                current = []
-            elif current is not None:
-                codes.append("".join(current))
-                current = None
-        elif tag == "instrText" and current is not None:
-            current.append(el.text or "")
-    for code in codes:
-        word = code.strip().split(" ", 1)[0].upper().lstrip("\\")
-        if word and word not in _SAFE_FIELDS:
-            problems.error("template-unsafe-field", f"{label}: {name}", f"The template holds a Word field "
-                           f"'{shown(code.strip())}' that fetches or runs something when the document is opened; "
-                           "ehsg does not use such templates.")
 
 
 def _error(template: Path, problems: list[Problem]) -> TemplateError:
@@ -213,8 +137,9 @@ def _in_worker(template: Path, job: str, data: bytes, label: str, context: dict,
         else:
             outcome = receive.recv()
     except (EOFError, OSError):
-        outcome = ("problems", [Problem("template-too-large", "error", label, "Rendering the template used more "
-                                        "memory than allowed and was stopped.")])
+        outcome = ("problems", [Problem("template-too-large", "error", label, "Rendering the template stopped "
+                                        "without finishing (it used more memory than allowed?); nothing was "
+                                        "written.")])
     finally:
         if worker.is_alive():
             worker.kill()
