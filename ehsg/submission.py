@@ -121,7 +121,10 @@ def build_context(report: CheckReport, guide: Guide, draft: bool,
     def yes_no(v):
         return "Yes" if v is True else ("No" if v is False else "Not answered")
 
-    area = a.area or "(area not given)"
+    area, removed = xml_safe(a.area or "(area not given)")
+    if removed:
+        warnings.append(Problem("narrative-control-characters", "warning", "Area",
+                                f"Area name: removed {len(removed)} character(s) Word cannot hold."))
     models = {m.number: m for m in guide.data_models}
 
     def model_text(n):

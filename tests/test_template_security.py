@@ -213,3 +213,13 @@ def test_check_template_cli_lists_every_refused_construct_at_once(tmp_path):
     assert "two.docx, paragraph 1: error" in res.output and "[template-refused-tag]" in res.output
     assert "[template-unsafe]" in res.output and "2 problem(s)" in res.output
     assert os.listdir(tmp_path) == ["two.docx"]
+
+
+def test_control_characters_in_the_area_name_are_removed_with_a_warning(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "area.xlsx", area={"Area": "Sef\x07ton\x0c"})
+    out = tmp_path / "area.docx"
+    result = build_submission(filled, out, guide)
+    assert [(w.code, w.location) for w in result.warnings] == [("narrative-control-characters", "Area")]
+    doc = Document(out)
+    assert doc.sections[0].header.paragraphs[0].text.startswith("Sefton · ")
+    assert zipfile.ZipFile(out).read("word/document.xml").count(b'w:type="page"') == 1  # the template's own
