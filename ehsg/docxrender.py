@@ -1,9 +1,9 @@
 """The one place a Word document is rendered from a template: inspected, sandboxed, bounded, reproducible.
 
 The template file passes the Office inspection (size, members, packing, entity declarations) and a check of
-its parts (no macros, no external or pulled-in content, no fetching fields) before docxtpl sees its bytes. Rendering runs
-in a worker process with a deadline and a memory bound, with plain values only: pictures are placed by ehsg
-after rendering, where the template has a paragraph holding only `{{ name }}`.
+its parts (no macros, no external or pulled-in content, no fetching fields) before docxtpl sees its bytes.
+Rendering runs in a worker process with a deadline and a memory bound, with plain values only: pictures are
+placed by ehsg after rendering, where the template has a paragraph holding only `{{ name }}`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from .errors import TemplateError
 from . import templatebox
+from .errors import TemplateError
 from .office.docxparts import check_parts
 from .office.package import DOCX, inspect_package
 from .outputs import atomic_write_bytes
@@ -51,7 +51,8 @@ def render_docx(template: Path, context: dict, output: Path, images: dict[str, P
             raise TypeError(f"image name {name!r} must be an identifier not already in the context")
     pkg, label = _inspected(template)
     pictures = {name: Path(path).read_bytes() for name, path in images.items()}
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = epoch if epoch.isdigit() else None  # unset or not a number of seconds: fixed dates
     data = _in_worker(template, "render", pkg.data, label, context, pictures, epoch)
     atomic_write_bytes(output, data)
 
@@ -208,7 +209,8 @@ def _problem_from(e: BaseException, label: str) -> Problem:
         return Problem("template-unsafe", "error", where, f"The template tried something unsafe and was stopped "
                        f"({shown(str(e))}).")
     if isinstance(e, TemplateSyntaxError):
-        return Problem("template-broken-tag", "error", where, f"A template tag is broken: {shown((e.message or '').rstrip('.'))}.")
+        detail = shown((e.message or "").rstrip("."))
+        return Problem("template-broken-tag", "error", where, f"A template tag is broken: {detail}.")
     return Problem("template-failed", "error", where, f"The template could not be rendered "
                    f"({type(e).__name__}: {shown(str(e))}).")
 
@@ -243,7 +245,7 @@ def _template_class():
     class Template(DocxTemplate):
         """docxtpl with paragraph marks for locations, and output counted as it is produced."""
 
-        where = ""
+        label = ""
 
         def get_xml(self):
             return marked(etree.tostring(self.docx._element.body, encoding="unicode"))
@@ -258,7 +260,8 @@ def _template_class():
                 produced, chunks = 0, []
                 for chunk in template.generate(context):
                     produced += len(chunk)
-                    if produced > 2 * templatebox.MAX_OUTPUT_CHARS:  # literal text; printed values are counted sooner
+                    # Printed values are counted (and located) as they are printed; this bounds literal text too.
+                    if produced > 2 * templatebox.MAX_OUTPUT_CHARS:
                         raise templatebox.too_much()
                     chunks.append(chunk)
             except BaseException as e:
