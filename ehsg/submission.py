@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckReport, check_file
-from .docxrender import render_docx
 from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
 from .outputs import refuse_overwriting_inputs
@@ -201,6 +200,8 @@ def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
                      draft: bool = False, produced: dt.date | None = None) -> BuildResult:
     """Check the workbook, then render the Word submission; refuses (writes nothing) on errors unless draft."""
+    from .docxrender import render_docx
+
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_template()
     report = check_file(workbook, guide)
