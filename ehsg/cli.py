@@ -239,19 +239,30 @@ def export_cmd(file, audience, output, guide_dir):
 
 @main.command("compare")
 @click.argument("files", nargs=-1, required=True, metavar="A B [C...]")
-@click.option("-o", "--output", required=True, metavar="OUT.xlsx|.docx", help="Comparison to write.")
+@click.option("-o", "--output", default=None, metavar="OUT.xlsx|.docx", help="Comparison to write.")
 @click.option("--over-time/--areas", "over_time", default=None,
               help="One area over several years, or several areas (default: decided from the area names).")
+@click.option("--template", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Your restyled copy of templates/comparison.docx (for a .docx output).")
+@format_option
 @guide_option
 @friendly
-def compare_cmd(files, output, over_time, guide_dir):
-    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike."""
-    from .compare import compare, summary_lines, write_comparison
-    from .export import load_scores
+def compare_cmd(files, output, over_time, template, fmt, guide_dir):
+    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike.
+
+    Differences are signed from the first area's point of view (or the earliest year's).
+    """
+    import json
+
+    from .compare import compare, summary_lines, to_dict, write_comparison
+    from .exportread import load_scores
     from .outputs import refuse_overwriting_inputs
 
+    if output is None and fmt != "json":
+        raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
     guide = _guide(guide_dir)
-    refuse_overwriting_inputs(output, files)
+    if output:
+        refuse_overwriting_inputs(output, files)
     loaded, failed = [], False
     for f in files:
         if not Path(f).exists():
@@ -269,7 +280,11 @@ def compare_cmd(files, output, over_time, guide_dir):
         click.echo("ehsg: errors in the files above; nothing was written.", err=True)
         sys.exit(1)
     c = compare(loaded, guide, over_time)
-    write_comparison(c, guide, output)
+    if output:
+        write_comparison(c, guide, output, template)
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(c, guide), ensure_ascii=False, indent=1))
+        return
     for line in summary_lines(c, guide):
         click.echo(line)
     click.echo(f"Wrote {output}.")

@@ -110,7 +110,7 @@ def test_compare_one_area_over_two_years(example, tmp_path, guide):
     b, _ = load_scores(second, guide)
     c = compare([b, a], guide)
     assert c.over_time and c.columns == ("2022", "2023")
-    changes = {did: c.change(s) for did, s in c.rows}
+    changes = {did: c.differences(s)[0] for did, s in c.rows}
     assert (changes["5.1"], changes["9.4"], changes["7.5"], changes["6.1"]) == (1, 1, -1, 0)
     assert ("5.1", "newly met") in c.ea_changes()
     assert ("2022", "9.4", 2, 3) in c.priority_moves()
@@ -120,11 +120,47 @@ def test_compare_one_area_over_two_years(example, tmp_path, guide):
     assert "Earned Autonomy minimum for 5.1: newly met." in res.output
     wb = openpyxl.load_workbook(out)
     scores = {r[0]: r for r in wb["Scores"].iter_rows(min_row=2, values_only=True)}
-    assert scores["7.5"][3:6] == (2, 1, -1)
-    assert wb["Sections"]._charts and wb["Scores"]._charts
+    assert scores["7.5"][3:6] == (2, 1, -1) and scores["5.1"][3:6] == (3, 4, 1)
+    assert wb["Scores"]["F1"].value == "Change 2022 to 2023 (+ rose, − fell)"
+    assert wb["Sections"]._charts and wb["Profile"]._charts
 
 
-def test_compare_two_areas_workbook_and_export(example, tmp_path, guide):
+def _two_years(example, tmp_path):
+    first = tmp_path / "2022.json"
+    CliRunner().invoke(main, ["export", str(example), "--for", "coordinators", "-o", str(first)])
+    second = _year(first, tmp_path / "2023.json", 2023, {"5.1": 4, "7.5": 1})
+    data = json.loads(second.read_text(encoding="utf-8"))
+    data["priorities"] = ["5.1", "6.2", "8.2"]
+    second.write_text(json.dumps(data), encoding="utf-8")
+    return first, second
+
+
+def _docx_text(path):
+    from docx import Document
+
+    doc = Document(path)
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells), doc
+
+
+def test_over_time_document_is_signed_and_has_every_years_priorities(example, tmp_path, guide):
+    first, second = _two_years(example, tmp_path)
+    out = tmp_path / "over-time.docx"
+    res = CliRunner().invoke(main, ["compare", str(second), str(first), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text, doc = _docx_text(out)
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in doc.tables[0].rows[1:]}
+    assert rows["5.1"][2:] == ["2022: 3\n2023: 4", "2023: +1"]
+    assert rows["7.5"][3] == "2023: −1" and rows["6.1"][3] == "2023: 0"
+    for did in ("7.3", "6.4", "9.4", "5.1", "6.2", "8.2"):   # 2022's priorities and the new year's
+        assert f"{did} – " in text
+    assert len(doc.inline_shapes) == 1
+    footer = doc.sections[0].footer._element.xml
+    assert "NUMPAGES" in footer and "PAGE" in footer
+    assert doc.styles["Normal"].font.name == "Arial"
+
+
+def test_compare_two_areas_signed_both_ways_in_every_output(example, tmp_path, guide):
     other = fill_by_contract(example, tmp_path / "other.xlsx", area={"Area": "Neighbourshire"},
                              scores={"8.1": 5, "6.1": 1})
     export = tmp_path / "sefton.csv"
@@ -133,12 +169,47 @@ def test_compare_two_areas_workbook_and_export(example, tmp_path, guide):
     res = CliRunner().invoke(main, ["compare", str(export), str(other), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "8.1: Neighbourshire scores 3 or more above the others" in res.output
-    from docx import Document
-
-    doc = Document(out)
+    text, doc = _docx_text(out)
     assert len(doc.inline_shapes) == 1
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in doc.tables[0].rows[1:]}
-    assert rows["8.1"][2:] == ["2", "5", "+3"] and rows["6.1"][2:] == ["2", "1", "+1"]
+    # Sefton's point of view: Sefton 2 / Neighbourshire 5 is −3; Sefton 2 / Neighbourshire 1 is +1
+    assert rows["8.1"][2:] == ["Sefton: 2\nNeighbourshire: 5", "Neighbourshire: −3"]
+    assert rows["6.1"][3] == "Neighbourshire: +1"
+    assert "Sefton compared with" in doc.tables[0].rows[0].cells[3].text
+    assert "Sefton" in text and "7.3 – Communities" in text and "Neighbourshire" in doc.tables[2].rows[2].cells[0].text
+    xl = tmp_path / "peer.xlsx"
+    assert CliRunner().invoke(main, ["compare", str(export), str(other), "-o", str(xl)]).exit_code == 0
+    ws = openpyxl.load_workbook(xl)["Scores"]
+    scores = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert scores["8.1"][3:6] == (2, 5, -3) and scores["6.1"][3:6] == (2, 1, 1)
+    assert ws["F2"].number_format == '+0;"−"0;0'
+    pri = openpyxl.load_workbook(xl)["Priorities"]
+    assert [r[0] for r in pri.iter_rows(min_row=2, values_only=True)] == ["Sefton", "Neighbourshire"]
+    # reversed: Neighbourshire's point of view, every sign flips
+    res = CliRunner().invoke(main, ["compare", str(other), str(export), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    by_id = {d["id"]: d for d in data["descriptors"]}
+    assert by_id["8.1"]["differences"] == {"Sefton": 3} and by_id["6.1"]["differences"] == {"Sefton": -1}
+    assert data["baseline"] == "Neighbourshire" and data["priorities"]["Sefton"] == ["7.3", "6.4", "9.4"]
+
+
+def test_compare_json_has_the_documents_numbers(example, tmp_path, guide):
+    first, second = _two_years(example, tmp_path)
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "--format", "json", "-o",
+                                    str(tmp_path / "t.xlsx")])
+    data = json.loads(res.output)
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["Scores"]
+    for row in ws.iter_rows(min_row=2, max_row=32, values_only=True):
+        d = next(x for x in data["descriptors"] if x["id"] == row[0])
+        assert (d["scores"]["2022"], d["scores"]["2023"], d["differences"]["2023"]) == row[3:6]
+    assert data["priorities"] == {"2022": ["7.3", "6.4", "9.4"], "2023": ["5.1", "6.2", "8.2"]}
+
+
+def test_compare_needs_an_output_or_json(example, tmp_path):
+    first, second = _two_years(example, tmp_path)
+    res = CliRunner().invoke(main, ["compare", str(first), str(second)])
+    assert res.exit_code == 2 and "--format json" in res.output
 
 
 def test_compare_reports_descriptors_that_cannot_be_compared(example, tmp_path, guide):
