@@ -294,11 +294,18 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
 @click.argument("inputs", nargs=-1, required=True, metavar="FOLDER | FILES...")
 @click.option("-o", "--output", metavar="OUT.xlsx", default=None, help="Cohort workbook to write.")
 @format_option
-@click.option("--year", type=int, default=None, help="Earned Autonomy prospectus year (default: the latest).")
+@click.option("--for", "audience", type=click.Choice(["coordinators", "ogd"]), default="ogd", show_default=True,
+              help="Who the cohort is for: areas that did not permit sharing with them are left out and listed.")
+@click.option("--year", type=int, default=None,
+              help="The year of self-assessments to take (needed when the files hold more than one year); "
+                   "Earned Autonomy minima are those of that year's prospectus.")
 @guide_option
 @friendly
-def cohort_cmd(inputs, output, fmt, year, guide_dir):
-    """Analyse many areas' scores-only exports: distributions, high scorers, action learning sets."""
+def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
+    """Analyse many areas' scores: distributions, high scorers, Earned Autonomy, action learning sets.
+
+    Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used.
+    """
     import json
 
     from .cohort import analyse, gather, write_xlsx
@@ -311,22 +318,24 @@ def cohort_cmd(inputs, output, fmt, year, guide_dir):
     show = sys.stderr.isatty()
     if show:
         with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
-            cohort = gather(files, guide, progress=lambda f: bar.update(1))
+            cohort = gather(files, guide, audience, year, progress=lambda f: bar.update(1))
     else:
-        cohort = gather(files, guide)
-    result = analyse(cohort, guide, year)
+        cohort = gather(files, guide, audience, year)
+    result = analyse(cohort, guide)
     if output:
         write_xlsx(result, guide, output)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
-        click.echo(f"{result['areas']} area(s) read, {len(cohort.left_out)} file(s) left out.")
+        click.echo(f"{result['areas']} area(s) of {result['year'] or 'no given year'} read for {audience}, "
+                   f"{len(cohort.left_out)} file(s) left out.")
         ea = result["earned_autonomy"]
-        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']}): {ea['areas_meeting_all']}.")
-        for s in result["action_learning_sets"][:10]:
+        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']} prospectus): "
+                   f"{ea['areas_meeting_all']}.")
+        for s in result["action_learning_sets"]:
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
-        for f, why in cohort.left_out:
-            click.echo(f"  Left out {f}: {why}", err=True)
+        for f, why, code in cohort.left_out:
+            click.echo(f"  Left out {f}: {why} [{code}]", err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)

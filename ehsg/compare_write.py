@@ -9,7 +9,6 @@ from .compare import Comparison, ea_cell, priorities_of, priority_label, signed,
 from .guide import Guide
 from .outputs import atomic_save
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "comparison.docx"
 SIGNED_FORMAT = '+0;"−"0;0'   # Excel shows +1 / −1 / 0 and keeps the number a number
 
 
@@ -126,6 +125,13 @@ def context(c: Comparison, guide: Guide) -> dict:
     }
 
 
+def default_template() -> Path:
+    """templates/comparison.docx, inside the installed package or the repository."""
+    from .guide import packaged_guides_dir
+
+    return packaged_guides_dir().parent / "templates" / "comparison.docx"
+
+
 def write_docx(c: Comparison, guide: Guide, path: Path, template: str | Path | None = None) -> Path:
     from .chart import Bar, Group, bar_chart
 
@@ -133,7 +139,7 @@ def write_docx(c: Comparison, guide: Guide, path: Path, template: str | Path | N
         groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
         png = bar_chart(groups, guide.scale.maximum, Path(d) / "compare.png", series=list(c.columns),
                         minimum=guide.scale.minimum)
-        _render_docx(Path(template) if template else TEMPLATE, context(c, guide), path, {"chart": png})
+        _render_docx(Path(template) if template else default_template(), context(c, guide), path, {"chart": png})
     return path
 
 

@@ -234,7 +234,8 @@ def test_cohort_distributions_high_scorers_and_learning_sets(tmp_path, guide):
     folder = tmp_path / "cohort"
     make_cohort(folder, 30)
     areas = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
-    res = CliRunner().invoke(main, ["cohort", str(folder), "--format", "json", "-o", str(tmp_path / "c.xlsx")])
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--format", "json",
+                                    "-o", str(tmp_path / "c.xlsx")])
     assert res.exit_code == 0, res.output
     result = json.loads(res.output[res.output.index("{"):])
     assert result["areas"] == 30
@@ -243,14 +244,21 @@ def test_cohort_distributions_high_scorers_and_learning_sets(tmp_path, guide):
     assert d["distribution"] == {str(k): expected.count(k) for k in range(6)}
     top = max(expected)
     assert d["highest"] == top and d["highest_count"] == expected.count(top)
-    assert set(d["highest_areas"]) <= {a["area"] for a in areas if a["scores"]["7.2"] == top}
+    assert d["highest_areas"] == sorted(a["area"] for a in areas if a["scores"]["7.2"] == top)
     sets = {s["descriptor"]: s["areas"] for s in result["action_learning_sets"]}
     for did, members in sets.items():
         assert sorted(members) == sorted(a["area"] for a in areas if did in a["priorities"])
     met_all = [a["area"] for a in areas if a["earned_autonomy"]["eligible"]]
     assert result["earned_autonomy"]["areas_meeting_all"] == len(met_all)
     wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
-    assert wb.sheetnames == ["Descriptors", "Action learning sets", "Earned Autonomy", "Areas", "Left out"]
+    assert wb.sheetnames[:5] == ["Descriptors", "Score distribution", "Earned Autonomy", "Minima met chart",
+                                 "Minima per area chart"]
+    assert wb.sheetnames[-2:] == ["Areas", "Left out"]
+    assert all(wb[n]._charts for n in ("Score distribution", "Minima met chart", "Minima per area chart"))
+    for did, members in sets.items():
+        rows = list(wb[f"Set {did}"].iter_rows(min_row=2, values_only=True))
+        assert [r[0] for r in rows] == sorted(members)
+        assert all(r[2] == next(a for a in areas if a["area"] == r[0])["scores"][did] for r in rows)
 
 
 def test_cohort_reports_bad_files_and_keeps_the_rest(tmp_path, guide):
@@ -268,7 +276,7 @@ def test_cohort_reports_bad_files_and_keeps_the_rest(tmp_path, guide):
         w = csv.writer(f)
         w.writerows([[c if i != 0 else c for i, c in enumerate(r)] for r in rows])
     (folder / "missing-one.csv").write_text((folder / "missing-one.csv").read_text().replace("Area 0002", "Lone Area"))
-    res = CliRunner().invoke(main, ["cohort", str(folder), "--format", "json"])
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--format", "json"])
     assert res.exit_code == 1
     result = json.loads(res.output[res.output.index("{"):res.output.rindex("}") + 1])
     assert result["areas"] == 12
@@ -277,4 +285,87 @@ def test_cohort_reports_bad_files_and_keeps_the_rest(tmp_path, guide):
     assert set(why) == {"garbage.xlsx", "dup.json", "area-0003.xlsx", "missing-one.csv"}
     assert "not an Excel workbook" in why["garbage.xlsx"]
     assert "Area 0003 2024 is already in the cohort from area-0003-again.csv" in why["area-0003.xlsx"]
+    assert "dup.json: scores: Descriptor 5.1 is not in this file. [descriptor-missing]" in why["dup.json"]
     assert "6.5" in why["missing-one.csv"]
+
+
+def _area(example, path, name, year, ogd="Yes", co="Yes", scores=None):
+    return fill_by_contract(example, path, area={"Area": name, "Year": year, OGD: ogd, CO: co}, scores=scores)
+
+
+def _cohort(folder, *args):
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--format", "json", *args])
+    assert "Traceback" not in res.output
+    body = res.output[res.output.index("{"):res.output.rindex("}") + 1] if "{" in res.output else "null"
+    return res, json.loads(body)
+
+
+def test_cohort_refuses_partner_workbooks_by_name_and_keeps_the_area(example, tmp_path, guide):
+    from ehsg.workbook import KIND_RESPONDENT, write_template
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    partner = write_template(guide, folder / "a-partner.xlsx", area="Sefton", year=2023, kind=KIND_RESPONDENT)
+    fill_by_contract(partner, partner, scores={d.id: 3 for d in guide.descriptors})
+    _area(example, folder / "sefton-2023.xlsx", "Sefton", 2023)
+    res, result = _cohort(folder)
+    assert res.exit_code == 1
+    assert [p["file"] for p in result["positions"]] == ["sefton-2023.xlsx"]
+    [left] = result["left_out"]
+    assert left["file"] == "a-partner.xlsx" and left["code"] == "partner-workbook"
+    assert "partner's response workbook" in left["why"]
+
+
+def test_cohort_leaves_out_areas_that_did_not_permit_sharing(example, tmp_path, guide):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    _area(example, folder / "no-ogd.xlsx", "Hull", 2022, ogd="No", co="Yes")
+    _area(example, folder / "yes.xlsx", "Leeds", 2022)
+    full = _area(example, tmp_path / "york.xlsx", "York", 2022)
+    CliRunner().invoke(main, ["export", str(full), "--for", "dfe", "-o", str(folder / "york-dfe.json")])
+    CliRunner().invoke(main, ["export", str(full), "--for", "coordinators", "-o", str(folder / "york-co.csv")])
+    res, result = _cohort(folder)            # default: the strictest, other government departments
+    assert res.exit_code == 1 and result["audience"] == "ogd"
+    assert [p["area"] for p in result["positions"]] == ["Leeds"]
+    why = {x["file"]: (x["code"], x["why"]) for x in result["left_out"]}
+    assert why["no-ogd.xlsx"][0] == "not-shared" and "Hull answered 'No'" in why["no-ogd.xlsx"][1]
+    assert why["york-dfe.json"][0] == "not-shared" and "exported for dfe" in why["york-dfe.json"][1]
+    assert why["york-co.csv"][0] == "not-shared" and "exported for coordinators" in why["york-co.csv"][1]
+    res, result = _cohort(folder, "--for", "coordinators")
+    assert sorted(p["area"] for p in result["positions"]) == ["Hull", "Leeds", "York"]
+    assert {x["file"] for x in result["left_out"]} == {"york-dfe.json"}
+    assert MARK not in res.output
+
+
+def test_cohort_refuses_mixed_years_and_selects_one(example, tmp_path, guide):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    _area(example, folder / "sefton-2022.xlsx", "Sefton", 2022)
+    _area(example, folder / "sefton-2023.xlsx", "Sefton", 2023)
+    _area(example, folder / "hull-2023.xlsx", "Hull", 2023)
+    out = tmp_path / "c.xlsx"
+    res = CliRunner().invoke(main, ["cohort", str(folder), "-o", str(out)])
+    assert res.exit_code == 1 and "more than one year: 2022 (1 area(s)), 2023 (2 area(s))" in res.output
+    assert "--year" in res.output and not out.exists()
+    res, result = _cohort(folder, "--year", "2023")
+    assert sorted(p["area"] for p in result["positions"]) == ["Hull", "Sefton"] and result["year"] == 2023
+    assert result["earned_autonomy"]["year"] == guide.thresholds(2023).year
+    assert [(x["file"], x["code"]) for x in result["left_out"]] == [("sefton-2022.xlsx", "other-year")]
+    res, result = _cohort(folder, "--year", "2022")
+    assert [p["area"] for p in result["positions"]] == ["Sefton"]
+
+
+def test_cohort_lists_every_high_scorer(example, tmp_path, guide):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for i in range(9):
+        _area(example, folder / f"a{i}.xlsx", f"Area {i}", 2022, scores={"5.1": 5})
+    _area(example, folder / "low.xlsx", "Low", 2022, scores={"5.1": 1})
+    out = tmp_path / "c.xlsx"
+    res, result = _cohort(folder, "-o", str(out))
+    assert res.exit_code == 0
+    d = next(x for x in result["descriptors"] if x["id"] == "5.1")
+    assert d["highest_count"] == 9 and d["highest_areas"] == [f"Area {i}" for i in range(9)]
+    ws = openpyxl.load_workbook(out)["Descriptors"]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "5.1")
+    assert row[-1] == ", ".join(f"Area {i}" for i in range(9)) and "more" not in row[-1]
