@@ -35,7 +35,7 @@ def _xlsx(result: dict, guide: Guide, tmp: str) -> None:
                                  "Highest score", "Number with the highest score", "Areas with the highest score"],
                  [(d["id"], guide.descriptor(d["id"]).text, d["areas"], *d["distribution"].values(), d["median"],
                    d["mean"], d["highest"], d["highest_count"], ", ".join(d["highest_areas"])) for d in ds],
-                 first=True, widths={"B": 50, "M": 60})
+                 first=True, widths={"B": 50, _letter(6 + len(levels) + 2): 60})
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "bar", "percentStacked", 100
     chart.title = "How many areas gave each score, per descriptor"
@@ -44,7 +44,9 @@ def _xlsx(result: dict, guide: Guide, tmp: str) -> None:
                    titles_from_data=True)
     chart.set_categories(Reference(desc, min_col=1, min_row=2, max_row=len(ds) + 1))
     chart.x_axis.scaling.orientation = "maxMin"   # 5.1 at the top, as in the table
-    wb.create_chartsheet("Score distribution").add_chart(chart)
+    chart.width, chart.height = 24, 22
+    chart.x_axis.tickLblSkip = 1   # every descriptor named
+    _chart_sheet(wb, "Score distribution", chart, 1)
 
     ea = result["earned_autonomy"]
     ea_ws = sheet("Earned Autonomy", ["ID", "Criterion", "Minimum", "Areas meeting it"],
@@ -71,8 +73,9 @@ def _xlsx(result: dict, guide: Guide, tmp: str) -> None:
     how_many.add_data(Reference(ea_ws, min_col=2, min_row=start, max_row=start + n + 1), titles_from_data=True)
     how_many.set_categories(Reference(ea_ws, min_col=1, min_row=start + 1, max_row=start + n + 1))
     how_many.legend = None
-    wb.create_chartsheet("Minima met chart").add_chart(met)
-    wb.create_chartsheet("Minima per area chart").add_chart(how_many)
+    met.width, met.height, how_many.width, how_many.height = 24, 9, 24, 9
+    _chart_sheet(wb, "Minima met chart", met, 3)
+    _chart_sheet(wb, "Minima per area chart", how_many, 4)
 
     sets = result["action_learning_sets"]
     sheet("Action learning sets", ["Priority descriptor", "Descriptor", "Number of areas", "Areas", "Sheet"],
@@ -92,6 +95,27 @@ def _xlsx(result: dict, guide: Guide, tmp: str) -> None:
     sheet("Left out", ["File", "Why", "Code"], [(x["file"], x["why"], x["code"]) for x in result["left_out"]],
           widths={"B": 90})
     wb.save(tmp)
+
+
+def _chart_sheet(wb, title: str, chart, index: int) -> None:
+    """A worksheet holding one chart: it prints as one page (LibreOffice shows charts on chart sheets tiny)."""
+    ws = wb.create_sheet(title, index)
+    _print_setup(ws)
+    ws.page_setup.fitToHeight = 1
+    ws.add_chart(chart, "A1")
+
+
+def _print_setup(ws) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
 
 
 def _set_title(did: str) -> str:

@@ -52,7 +52,11 @@ def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
                    titles_from_data=True)
     radar.set_categories(Reference(scores, min_col=1, min_row=2, max_row=len(c.rows) + 1))
     radar.width, radar.height = 20, 14
-    wb.create_chartsheet("Profile").add_chart(radar)  # a page of its own: the printed table keeps its width
+    profile = wb.create_sheet("Profile", 2)  # an ordinary sheet: LibreOffice shows charts on chart sheets tiny
+    profile.page_setup.orientation = "landscape"
+    profile.page_setup.fitToWidth = profile.page_setup.fitToHeight = 1
+    profile.sheet_properties.pageSetUpPr.fitToPage = True
+    profile.add_chart(radar, "A1")
 
     secs = wb.create_sheet("Sections")
     write_table(secs, ["Section", *c.columns], [(name, *[None if m is None else round(m, 2) for m in means])

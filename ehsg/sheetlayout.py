@@ -47,7 +47,7 @@ def fit_sheet(ws, title_rows: int = 1, max_width: float = 60, min_width: float =
                 continue
             c.alignment = Alignment(wrap_text=True, vertical="top", horizontal=c.alignment.horizontal)
             width = ws.column_dimensions[get_column_letter(c.column)].width or 8.43
-            per_line = max(1, int(width * 1.1) - 1)  # body text is narrower than the '0' a width unit measures
+            per_line = max(1, int(width * 1.15) - 1)  # body text is narrower than the '0' a width unit measures
             lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = lines * LINE_POINTS
