@@ -369,3 +369,16 @@ def test_cohort_lists_every_high_scorer(example, tmp_path, guide):
     ws = openpyxl.load_workbook(out)["Descriptors"]
     row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "5.1")
     assert row[-1] == ", ".join(f"Area {i}" for i in range(9)) and "more" not in row[-1]
+
+
+def test_names_are_compared_after_unicode_normalisation(example, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    full = _area(example, tmp_path / "ynys.xlsx", "Ynys Môn", 2022)
+    CliRunner().invoke(main, ["export", str(full), "--for", "ogd", "-o", str(folder / "a.json")])
+    data = json.loads((folder / "a.json").read_text(encoding="utf-8"))
+    data["area"] = "Ynys  Mo\u0302n "          # decomposed ô, a double space, a trailing space
+    (folder / "b.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    res, result = _cohort(folder)
+    assert [p["area"] for p in result["positions"]] == ["Ynys Môn"]
+    assert [(x["file"], x["code"]) for x in result["left_out"]] == [("b.json", "duplicate-area")]
