@@ -262,7 +262,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
         raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
     guide = _guide(guide_dir)
     if output:
-        refuse_overwriting_inputs(output, files)
+        refuse_overwriting_inputs(output, list(files) + ([template] if template else []))
     loaded, failed = [], False
     for f in files:
         if not Path(f).exists():

@@ -152,11 +152,13 @@ def _render_docx(template: Path, context: dict, output: Path, images: dict[str, 
     and write the result atomically. (Same signature as the shared renderer that will take its place.)"""
     from docx import Document
     from docx.shared import Emu
-    from docxtpl import DocxTemplate
     from jinja2 import StrictUndefined
+    from jinja2 import TemplateError as JinjaTemplateError
+    from jinja2.exceptions import SecurityError, UndefinedError
     from jinja2.sandbox import SandboxedEnvironment
 
-    from .submission import xml_safe
+    from .errors import TemplateError
+    from .submission import open_template, xml_safe
 
     images = images or {}
     markers = {name: f"ehsg-image-{name}-marker" for name in images}
@@ -173,8 +175,15 @@ def _render_docx(template: Path, context: dict, output: Path, images: dict[str, 
     values = {**clean(context), **markers}
     with tempfile.TemporaryDirectory(prefix="ehsg-") as d:
         rendered = Path(d) / "rendered.docx"
-        tpl = DocxTemplate(str(template))
-        tpl.render(values, jinja_env=SandboxedEnvironment(undefined=StrictUndefined, autoescape=True))
+        tpl = open_template(template)
+        try:
+            tpl.render(values, jinja_env=SandboxedEnvironment(undefined=StrictUndefined, autoescape=True))
+        except UndefinedError as e:
+            raise TemplateError(f"{template}: the template uses a field ehsg does not provide ({e.message}).") from e
+        except SecurityError as e:
+            raise TemplateError(f"{template}: the template tried something unsafe and was stopped ({e}).") from e
+        except JinjaTemplateError as e:
+            raise TemplateError(f"{template}: a template tag is broken ({e}).") from e
         tpl.save(str(rendered))
         doc = Document(str(rendered))
         section = doc.sections[0]

@@ -382,3 +382,27 @@ def test_names_are_compared_after_unicode_normalisation(example, tmp_path):
     res, result = _cohort(folder)
     assert [p["area"] for p in result["positions"]] == ["Ynys Môn"]
     assert [(x["file"], x["code"]) for x in result["left_out"]] == [("b.json", "duplicate-area")]
+
+
+def test_compare_with_a_restyled_template_and_a_broken_one(example, tmp_path):
+    from docx import Document
+
+    first, second = _two_years(example, tmp_path)
+    restyled = tmp_path / "ours.docx"
+    doc = Document(REPO / "templates" / "comparison.docx")
+    doc.styles["Normal"].font.name = "Georgia"
+    doc.paragraphs[0].insert_paragraph_before("Our council logo here")
+    doc.save(restyled)
+    out = tmp_path / "ours-out.docx"
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(out), "--template", str(restyled)])
+    assert res.exit_code == 0, res.output
+    text, rendered = _docx_text(out)
+    assert "Our council logo here" in text and rendered.styles["Normal"].font.name == "Georgia"
+    doc.paragraphs[0].text = "{{ no_such_field }}"
+    doc.save(restyled)
+    out2 = tmp_path / "broken-out.docx"
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(out2), "--template", str(restyled)])
+    assert res.exit_code == 2 and "no_such_field" in res.output and "Traceback" not in res.output
+    assert not out2.exists()
+    res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(out2), "--template", str(first)])
+    assert res.exit_code == 2 and "not a Word document" in res.output and not out2.exists()
