@@ -45,9 +45,12 @@ def fit_sheet(ws, title_rows: int = 1, max_width: float = 60, min_width: float =
             text = _text(c.value)
             if not text or c.coordinate in ws.merged_cells:
                 continue
-            c.alignment = Alignment(wrap_text=True, vertical="top", horizontal=c.alignment.horizontal)
+            number = isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
+            c.alignment = Alignment(wrap_text=True, vertical="top",
+                                    horizontal=c.alignment.horizontal or ("center" if number else None))
             width = ws.column_dimensions[get_column_letter(c.column)].width or 8.43
-            per_line = max(1, int(width * 1.15) - 1)  # body text is narrower than the '0' a width unit measures
+            # body text is narrower than the '0' a width unit measures; bold headings are wider
+            per_line = max(1, int(width * (0.85 if c.row <= title_rows else 1.15)) - 1)
             lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = lines * LINE_POINTS
