@@ -74,7 +74,7 @@ def build() -> Document:
     para(doc, "{{ chart_caption }}", size=9)
 
     para(doc, "Scores", style="Heading 1")
-    para(doc, "{{ difference_note }}")
+    para(doc, "{{ difference_note }}").paragraph_format.keep_with_next = True  # never alone above the table
     t = table(doc, ["ID", "Descriptor", "Score", "{{ difference_heading }}"], [1.2, 9.6, 3.0, 3.2])
     loop_rows(t, "for d in scores", ["{{ d.id }}", "{{ d.text }}",
                                      ["{%p for v in d.per_column %}", "{{ v.column }}: {{ v.score }}", "{%p endfor %}"],
