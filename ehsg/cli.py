@@ -257,6 +257,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
     from .compare import compare, summary_lines, to_dict, write_comparison
     from .exportread import load_scores
     from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
 
     if output is None and fmt != "json":
         raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
@@ -270,8 +271,8 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
         a, problems = load_scores(f, guide)
         for p in problems:
             if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
-                click.echo(f"  {p.location if p.location.startswith(Path(f).name) else Path(f).name + ': ' + p.location}"
-                           f": {p.severity}: {p.message} [{p.code}]", err=True)
+                where = p.location if p.location.startswith(Path(f).name) else Path(f).name + ": " + p.location
+                click.echo(printable(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
         if a is None or problems.errors:
             failed = True
         else:
@@ -286,7 +287,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
         click.echo(json.dumps(to_dict(c, guide), ensure_ascii=False, indent=1))
         return
     for line in summary_lines(c, guide):
-        click.echo(line)
+        click.echo(printable(line))
     click.echo(f"Wrote {output}.")
 
 
@@ -310,6 +311,7 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
 
     from .cohort import analyse, gather, write_xlsx
     from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
 
     guide = _guide(guide_dir)
     files = _cohort_files(inputs)
@@ -335,7 +337,7 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
         for s in result["action_learning_sets"]:
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
         for f, why, code in cohort.left_out:
-            click.echo(f"  Left out {f}: {why} [{code}]", err=True)
+            click.echo(printable(f"  Left out {f}: {why} [{code}]"), err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)

@@ -406,3 +406,22 @@ def test_compare_with_a_restyled_template_and_a_broken_one(example, tmp_path):
     assert not out2.exists()
     res = CliRunner().invoke(main, ["compare", str(first), str(second), "-o", str(out2), "--template", str(first)])
     assert res.exit_code == 2 and "not a Word document" in res.output and not out2.exists()
+
+
+def test_text_from_files_reaches_the_terminal_escaped(example, tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    full = _area(example, tmp_path / "a.xlsx", "Sefton", 2022, ogd="No")
+    CliRunner().invoke(main, ["export", str(full), "--for", "coordinators", "-o", str(folder / "a.json")])
+    data = json.loads((folder / "a.json").read_text(encoding="utf-8"))
+    data["area"] = "Evil\x1b]0;owned\x07\u202eArea"
+    (folder / "a.json").write_text(json.dumps(data), encoding="utf-8")
+    (folder / "a-again.json").write_text(json.dumps(data), encoding="utf-8")   # left out, named in a message
+    second = tmp_path / "b.json"
+    data["area"] = "Other"
+    second.write_text(json.dumps(data), encoding="utf-8")
+    for args in (["cohort", str(folder), "--for", "coordinators"],
+                 ["compare", str(folder / "a.json"), str(second), "-o", str(tmp_path / "c.xlsx")]):
+        res = CliRunner().invoke(main, args)
+        assert "Evil" in res.output and "\\x1b]0;owned\\x07\\u202eArea" in res.output, res.output
+        assert "\x1b" not in res.output and "\u202e" not in res.output
