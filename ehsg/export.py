@@ -1,4 +1,4 @@
-"""Share-scoped exports (.xlsx, .csv, .json) and reading them back: only what each audience may see."""
+"""Share-scoped exports (.xlsx, .csv, .json): only what each audience may see. Reading them back: exportread."""
 
 from __future__ import annotations
 
