@@ -100,7 +100,8 @@ def _col(i: int) -> str:
 def context(c: Comparison, guide: Guide) -> dict:
     """Everything templates/comparison.docx shows, as plain, pre-formatted values."""
     area = c.assessments[0].area
-    title = f"{area}: {c.baseline} to {c.columns[-1]}" if c.over_time else " and ".join(c.columns)
+    title = (f"{area}: {c.baseline} to {c.columns[-1]}" if c.over_time
+             else ", ".join(c.columns[:-1]) + " and " + c.columns[-1])
     by_id = {i.id: k for k, i in enumerate(c.ea[0].items)}
     return {
         "kind": "Over time" if c.over_time else "Peer review",
