@@ -61,7 +61,7 @@ def jobs(work: Path, python: str) -> list[Job]:
                    prepare=lambda: make_partners(work, partners, 40), repeats=3))
     for count in (153, 1000):
         folder = work / f"cohort-{count}"
-        out.append(Job(f"cohort ({count} areas)", ehsg(python, "cohort", str(folder), "-o",
+        out.append(Job(f"cohort ({count} areas)", ehsg(python, "cohort", str(folder), "--for", "coordinators", "-o",
                                                        str(work / f"cohort-{count}.xlsx")),
                        "pandas.read_excel loop over the same files", [python, "-c", FLOOR_PANDAS, str(folder)],
                        "ratio < 1 (faster than the floor); " + ("< 5 s" if count == 153 else "< 30 s"),

@@ -239,19 +239,31 @@ def export_cmd(file, audience, output, guide_dir):
 
 @main.command("compare")
 @click.argument("files", nargs=-1, required=True, metavar="A B [C...]")
-@click.option("-o", "--output", required=True, metavar="OUT.xlsx|.docx", help="Comparison to write.")
+@click.option("-o", "--output", default=None, metavar="OUT.xlsx|.docx", help="Comparison to write.")
 @click.option("--over-time/--areas", "over_time", default=None,
               help="One area over several years, or several areas (default: decided from the area names).")
+@click.option("--template", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Your restyled copy of templates/comparison.docx (for a .docx output).")
+@format_option
 @guide_option
 @friendly
-def compare_cmd(files, output, over_time, guide_dir):
-    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike."""
-    from .compare import compare, summary_lines, write_comparison
-    from .export import load_scores
-    from .outputs import refuse_overwriting_inputs
+def compare_cmd(files, output, over_time, template, fmt, guide_dir):
+    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike.
 
+    Differences are signed from the first area's point of view (or the earliest year's).
+    """
+    import json
+
+    from .compare import compare, summary_lines, to_dict, write_comparison
+    from .exportread import load_scores
+    from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
+
+    if output is None and fmt != "json":
+        raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
     guide = _guide(guide_dir)
-    refuse_overwriting_inputs(output, files)
+    if output:
+        refuse_overwriting_inputs(output, list(files) + ([template] if template else []))
     loaded, failed = [], False
     for f in files:
         if not Path(f).exists():
@@ -259,8 +271,8 @@ def compare_cmd(files, output, over_time, guide_dir):
         a, problems = load_scores(f, guide)
         for p in problems:
             if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
-                click.echo(f"  {p.location if p.location.startswith(Path(f).name) else Path(f).name + ': ' + p.location}"
-                           f": {p.severity}: {p.message} [{p.code}]", err=True)
+                where = p.location if p.location.startswith(Path(f).name) else Path(f).name + ": " + p.location
+                click.echo(printable(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
         if a is None or problems.errors:
             failed = True
         else:
@@ -269,9 +281,13 @@ def compare_cmd(files, output, over_time, guide_dir):
         click.echo("ehsg: errors in the files above; nothing was written.", err=True)
         sys.exit(1)
     c = compare(loaded, guide, over_time)
-    write_comparison(c, guide, output)
+    if output:
+        write_comparison(c, guide, output, template)
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(c, guide), ensure_ascii=False, indent=1))
+        return
     for line in summary_lines(c, guide):
-        click.echo(line)
+        click.echo(printable(line))
     click.echo(f"Wrote {output}.")
 
 
@@ -279,15 +295,23 @@ def compare_cmd(files, output, over_time, guide_dir):
 @click.argument("inputs", nargs=-1, required=True, metavar="FOLDER | FILES...")
 @click.option("-o", "--output", metavar="OUT.xlsx", default=None, help="Cohort workbook to write.")
 @format_option
-@click.option("--year", type=int, default=None, help="Earned Autonomy prospectus year (default: the latest).")
+@click.option("--for", "audience", type=click.Choice(["coordinators", "ogd"]), default="ogd", show_default=True,
+              help="Who the cohort is for: areas that did not permit sharing with them are left out and listed.")
+@click.option("--year", type=int, default=None,
+              help="The year of self-assessments to take (needed when the files hold more than one year); "
+                   "Earned Autonomy minima are those of that year's prospectus.")
 @guide_option
 @friendly
-def cohort_cmd(inputs, output, fmt, year, guide_dir):
-    """Analyse many areas' scores-only exports: distributions, high scorers, action learning sets."""
+def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
+    """Analyse many areas' scores: distributions, high scorers, Earned Autonomy, action learning sets.
+
+    Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used.
+    """
     import json
 
     from .cohort import analyse, gather, write_xlsx
     from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
 
     guide = _guide(guide_dir)
     files = _cohort_files(inputs)
@@ -296,22 +320,24 @@ def cohort_cmd(inputs, output, fmt, year, guide_dir):
     show = sys.stderr.isatty()
     if show:
         with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
-            cohort = gather(files, guide, progress=lambda f: bar.update(1))
+            cohort = gather(files, guide, audience, year, progress=lambda f: bar.update(1))
     else:
-        cohort = gather(files, guide)
-    result = analyse(cohort, guide, year)
+        cohort = gather(files, guide, audience, year)
+    result = analyse(cohort, guide)
     if output:
         write_xlsx(result, guide, output)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
-        click.echo(f"{result['areas']} area(s) read, {len(cohort.left_out)} file(s) left out.")
+        click.echo(f"{result['areas']} area(s) of {result['year'] or 'no given year'} read for {audience}, "
+                   f"{len(cohort.left_out)} file(s) left out.")
         ea = result["earned_autonomy"]
-        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']}): {ea['areas_meeting_all']}.")
-        for s in result["action_learning_sets"][:10]:
+        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']} prospectus): "
+                   f"{ea['areas_meeting_all']}.")
+        for s in result["action_learning_sets"]:
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
-        for f, why in cohort.left_out:
-            click.echo(f"  Left out {f}: {why}", err=True)
+        for f, why, code in cohort.left_out:
+            click.echo(printable(f"  Left out {f}: {why} [{code}]"), err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)

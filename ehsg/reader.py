@@ -11,6 +11,7 @@ from typing import Any
 
 from . import workbook as wbk
 from . import xlsxfile
+from .priorities import parse_priority_cell
 from .guide import Guide
 from .model import Assessment, Respondent, Response, WorkforceRow
 from .problems import Problems
@@ -312,10 +313,10 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
             if norm(label) in cells:
                 problems.error("priority-missing", where, f"{label} is missing.")
             continue
-        did = descriptor_id(value)
-        if guide.descriptor(did) is None:
-            problems.error("priority-unknown", where, f"{label}: '{value}' is not a descriptor of the guide "
-                           "(use an id such as 7.3).")
+        ids, problem = parse_priority_cell(value, guide)
+        did = ids[0] if ids else ""
+        if problem:
+            problems.error(problem[0], where, f"{label}: {problem[1]}")
         elif did in priorities:
             problems.error("priority-duplicate", where, f"{label}: {did} is already chosen; choose three different "
                            "descriptors.")

@@ -24,6 +24,7 @@ from pathlib import Path
 import openpyxl
 
 import corpus_templates
+import corpus_exports
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -257,6 +258,7 @@ def main() -> int:
     guides()
     templates()
     corpus_templates.make(OUT, case)
+    corpus_exports.make(OUT, case)
     (OUT / "cases.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {len(CASES)} cases to {OUT}")
     return 0
