@@ -223,3 +223,22 @@ def test_control_characters_in_the_area_name_are_removed_with_a_warning(guide, e
     doc = Document(out)
     assert doc.sections[0].header.paragraphs[0].text.startswith("Sefton · ")
     assert zipfile.ZipFile(out).read("word/document.xml").count(b'w:type="page"') == 1  # the template's own
+
+
+def test_web_links_and_ordinary_fields_are_allowed():
+    from ehsg.office.docxparts import check_parts
+    from ehsg.problems import Problems
+
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" '
+            b'Target="https://www.gov.uk/supporting-families" TargetMode="External"/></Relationships>')
+    body = (b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+            b'<w:fldSimple w:instr=" TOC \\o &quot;1-3&quot; \\h "/><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            b'<w:r><w:instrText> PA</w:instrText></w:r><w:r><w:instrText>GE </w:instrText></w:r>'
+            b'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:body></w:document>')
+    problems = Problems()
+    check_parts({"word/_rels/document.xml.rels": rels, "word/document.xml": body}, "ok.docx", problems)
+    assert list(problems) == []
+    split = body.replace(b"> PA<", b"> INCLUDE<").replace(b">GE <", b'>TEXT "c.txt" <')
+    check_parts({"word/document.xml": split}, "bad.docx", problems)
+    assert [p.code for p in problems] == ["template-unsafe-field"]

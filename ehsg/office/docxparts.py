@@ -19,7 +19,8 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:")
 # Word fields a form template may hold; others (INCLUDETEXT, INCLUDEPICTURE, DDE, LINK…) fetch or run things.
 _SAFE_FIELDS = frozenset({"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "TOC", "REF", "PAGEREF", "SEQ", "STYLEREF",
                           "TITLE", "SUBJECT", "AUTHOR", "NOTEREF", "HYPERLINK", "DATE", "CREATEDATE", "SAVEDATE",
-                          "NUMWORDS", "FILENAME", "TC", "XE", "INDEX", "LISTNUM", "SYMBOL", "EQ", "ADVANCE"})
+                          "NUMWORDS", "FILENAME", "TC", "XE", "INDEX", "LISTNUM", "SYMBOL", "EQ", "ADVANCE",
+                          "DOCPROPERTY", "NUMCHARS", "PRINTDATE", "TIME", "KEYWORDS", "COMMENTS", "LASTSAVEDBY"})
 
 
 def check_parts(members: dict[str, bytes], label: str, problems: Problems) -> None:
