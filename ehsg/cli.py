@@ -159,22 +159,48 @@ def suggest(file, fmt, top, guide_dir):
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/submission.docx.")
 @click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the area's name, as you want it "
+              "shown (e.g. \"30 June 2022\"); none by default.")
 @guide_option
 @friendly
-def build(file, output, template_file, draft, guide_dir):
-    """Build the Word submission from a checked workbook.
+def build(file, output, template_file, draft, date, guide_dir):
+    """Build the national form, with the area's answers, from a checked workbook.
 
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
+    Every warning the build acts on is repeated here.
     """
     from .submission import build_submission
 
     guide = _guide(guide_dir)
-    result = build_submission(file, output, guide, template=template_file, draft=draft)
+    result = build_submission(file, output, guide, template=template_file, draft=draft, date=date)
     for w in result.warnings:
         click.echo(f"  {w}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
     click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
+@click.option("--template", "template_file", metavar="FILE.docx", default=None,
+              help="Your own restyled copy of templates/briefing.docx.")
+@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the title; none by default.")
+@guide_option
+@friendly
+def brief(file, output, template_file, draft, date, guide_dir):
+    """Write a one-or-two-page briefing (score chart, section averages, Earned Autonomy, priorities).
+
+    For a director or a scrutiny committee; it is not the national form (that is 'ehsg build').
+    """
+    from .brief import build_brief
+
+    guide = _guide(guide_dir)
+    result = build_brief(file, output, guide, template=template_file, draft=draft, date=date)
+    for w in result.warnings:
+        click.echo(f"  {w}", err=True)
+    click.echo(f"Wrote {result.path}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
 @main.command()
