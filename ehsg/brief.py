@@ -47,7 +47,7 @@ def brief_context(report: CheckReport, guide: Guide, draft: bool = False, date: 
     for item in ea.items:
         d = guide.descriptor(item.id)
         result = "Met" if item.met else ("Not scored" if item.score is None else f"Short by {item.short_by}")
-        ea_items.append({"descriptor": f"{item.id} {d.title or d.text}", "minimum": str(item.minimum),
+        ea_items.append({"descriptor": f"{item.id} {d.title or guide.section(d.section).name}", "minimum": str(item.minimum),
                          "score": score_text(item.score), "result": result})
     chosen = []
     for did in a.priorities:
