@@ -26,6 +26,13 @@ def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
     return bar_chart(groups, guide.scale.maximum, out, minimum=guide.scale.minimum)
 
 
+def brief_fields() -> set[str]:
+    """The top-level names every briefing provides to its template."""
+    return {"area", "year", "guide_title", "date", "draft", "draft_banner", "draft_footer", "chart", "chart_caption",
+            "sections", "ea_summary", "ea_note", "ea_items", "data_model", "chosen", "priority_verdict",
+            "priority_reasons", "scale_note"}
+
+
 def brief_context(report: CheckReport, guide: Guide, draft: bool = False, date: str = "") -> tuple[dict, list]:
     """The briefing's fields as plain values: the same results `ehsg check` reports, summarised."""
     a = report.assessment

@@ -198,7 +198,10 @@ def open_template(path: Path):
 
 
 def check_template(path: str | Path) -> dict:
-    """Fields a template uses that ehsg does not provide, and fields provided but unused."""
+    """Fields a template uses that ehsg does not provide, and fields provided but unused.
+
+    A template with the chart is taken for the briefing's, any other for the submission's.
+    """
     from jinja2 import TemplateSyntaxError
 
     tpl = open_template(Path(path))
@@ -207,7 +210,11 @@ def check_template(path: str | Path) -> dict:
     except TemplateSyntaxError as e:
         raise TemplateError(f"{path}: a template tag is broken near line {e.lineno} of the document XML: "
                             f"{e.message}.") from e
-    provided = context_fields()
+    if "chart" in used:  # the briefing's template: the only one with the chart
+        from .brief import brief_fields
+        provided = brief_fields()
+    else:
+        provided = context_fields()
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 

@@ -61,3 +61,14 @@ def test_briefing_is_one_or_two_pages(briefing, tmp_path):
     pdf = (tmp_path / result.path.with_suffix(".pdf").name).read_bytes()
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") or pdf.count(b"/Type/Page") - pdf.count(b"/Type/Pages")
     assert 1 <= pages <= 2
+
+
+def test_check_template_knows_the_briefings_fields(guide):
+    from conftest import EXAMPLE, REPO
+    from ehsg.brief import brief_context, brief_fields
+    from ehsg.check import check_file
+    from ehsg.submission import check_template
+
+    assert check_template(REPO / "templates" / "briefing.docx") == {"unknown": [], "unused": []}
+    context, _ = brief_context(check_file(EXAMPLE, guide), guide)
+    assert set(context) | {"chart"} == brief_fields()

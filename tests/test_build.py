@@ -281,9 +281,14 @@ def test_ten_thousand_character_narrative(guide, example, tmp_path):
     assert descriptor_blocks(Document(tmp_path / "long.docx"))["6.4"][1] == long_text
 
 
-def test_check_template_lists_unknown_and_unused_fields(tmp_path):
+def test_check_template_lists_unknown_and_unused_fields(tmp_path, guide):
+    from conftest import EXAMPLE
+    from ehsg.check import check_file
+    from ehsg.submission import build_context, context_fields
+
     result = check_template(REPO / "templates" / "submission.docx")
-    assert result["unknown"] == []
+    assert result == {"unknown": [], "unused": ["year"]}
+    assert set(build_context(check_file(EXAMPLE, guide), guide)[0]) == context_fields()
     doc = Document(REPO / "templates" / "submission.docx")
     doc.add_paragraph("{{ council_logo }}")
     custom = tmp_path / "custom.docx"
@@ -328,3 +333,20 @@ def test_two_builds_of_the_same_workbook_are_byte_identical(guide, example, tmp_
     build_submission(example, tmp_path / "three.docx", guide)
     with zipfile.ZipFile(tmp_path / "three.docx") as z:
         assert {i.date_time[:3] for i in z.infolist()} == {(2022, 6, 30)}
+
+
+def test_the_context_holds_plain_values_only(guide):
+    from conftest import EXAMPLE
+    from ehsg.brief import brief_context
+    from ehsg.check import check_file
+    from ehsg.submission import build_context
+
+    def plain(value):
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        return value is None or type(value) in (str, int, float, bool)
+
+    report = check_file(EXAMPLE, guide)
+    assert plain(build_context(report, guide)[0]) and plain(brief_context(report, guide)[0])
