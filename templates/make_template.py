@@ -195,6 +195,16 @@ def keep_row(row, with_next=False):
                 p.paragraph_format.keep_with_next = True
 
 
+def properties(doc, title):
+    """Document properties: the area and guide, nothing about the tool that made the file."""
+    core = doc.core_properties
+    core.title = title
+    core.subject = "Supporting Families: Early Help System Guide"
+    core.author = ""
+    core.comments = ""
+    core.last_modified_by = ""
+
+
 def build() -> Document:
     doc = Document()
     styled(doc)
@@ -318,8 +328,7 @@ def build() -> Document:
     para(doc, "{{ p.line }}", style="Form label")
     para(doc, "{%p endfor %}")
 
-    doc.core_properties.title = "Early Help System Guide self-assessment"
-    doc.core_properties.subject = "Supporting Families: Early Help System Guide"
+    properties(doc, "Early Help System Guide self-assessment")
     return doc
 
 
@@ -362,7 +371,7 @@ def build_briefing() -> Document:
     para(doc, "Priority descriptors for the coming year", style="Heading 2")
     each(doc, "c in chosen", "{{ c }}", style="List Bullet")
     each(doc, "reason in priority_reasons", "{{ reason }}", style="Form note")
-    doc.core_properties.title = "Early Help System Guide self-assessment: briefing"
+    properties(doc, "Early Help System Guide self-assessment: briefing")
     return doc
 
 

@@ -350,3 +350,12 @@ def test_the_context_holds_plain_values_only(guide):
 
     report = check_file(EXAMPLE, guide)
     assert plain(build_context(report, guide)[0]) and plain(brief_context(report, guide)[0])
+
+
+def test_an_area_name_with_ampersand_and_brackets_arrives_as_typed(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "bh.xlsx", area={"Area": "Brighton & Hove <x>"})
+    build_submission(filled, tmp_path / "bh.docx", guide)
+    doc = Document(tmp_path / "bh.docx")
+    assert doc.sections[0].header.paragraphs[0].text.startswith("Brighton & Hove <x> · ")
+    assert "Brighton & Hove <x>'s data model (as submitted in the September 2021 data survey): 3" in body_texts(doc)
+    assert "python-docx" not in (doc.core_properties.author + doc.core_properties.comments)
