@@ -173,8 +173,8 @@ def build(file, output, template_file, draft, date, guide_dir):
 
     guide = _guide(guide_dir)
     result = build_submission(file, output, guide, template=template_file, draft=draft, date=date)
-    for w in result.warnings:
-        click.echo(f"  {w}", err=True)
+    for p in (result.report.errors if draft else []) + list(result.warnings):
+        click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
     click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")

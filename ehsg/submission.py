@@ -155,10 +155,11 @@ def build_context(report: CheckReport, guide: Guide, draft: bool = False,
             "chosen": chosen},
         "uses": {"heading": form.get("uses.heading"), "intro": form.get("uses.intro"),
                  "points": list(form.lists["uses.points"]), "contact": form.get("uses.contact")},
+        # a permission left blank is treated as No, as ehsg check warns
         "permissions": {"heading": form.get("permissions.heading"),
                         "answers": [{"statement": p.statement,
                                    "line": form.get("permissions.line", question=p.question,
-                                                    answer=form.yes_no(a.permissions.get(p.id)))}
+                                                    answer=form.yes_no(a.permissions.get(p.id) is True))}
                                   for p in guide.permissions]},
     }
     if a.year and form.year and a.year != form.year:

@@ -57,3 +57,9 @@ def test_build_refuses_an_unanswered_changed_question_and_repeats_warnings(examp
     res = CliRunner().invoke(main, ["build", str(quiet), "-o", str(tmp_path / "q.docx")])
     assert res.exit_code == 0, res.output
     assert "permission-missing" in res.output and "narrative-missing" in res.output
+    from docx import Document
+    from test_build import body_texts
+
+    texts = body_texts(Document(tmp_path / "q.docx"))
+    assert [t for t in texts if t.startswith("Please acknowledge")][0].endswith("shared with DfE: No.")
+    assert not [t for t in texts if "Not answered" in t]
