@@ -128,6 +128,9 @@ def styled(doc):
     styles["Normal"].paragraph_format.space_after = Pt(6)
     for name, size in (("Title", 22), ("Subtitle", 14), ("Heading 1", 16), ("Heading 2", 11.5), ("Heading 3", 11)):
         styles[name].font.name = "Arial"
+        fonts = styles[name].element.rPr.rFonts
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)  # the theme's heading font would win over Arial
         styles[name].font.size = Pt(size)
         styles[name].font.color.rgb = NAVY
         styles[name].paragraph_format.keep_with_next = True
