@@ -159,22 +159,48 @@ def suggest(file, fmt, top, guide_dir):
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/submission.docx.")
 @click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the area's name, as you want it "
+              "shown (e.g. \"30 June 2022\"); none by default.")
 @guide_option
 @friendly
-def build(file, output, template_file, draft, guide_dir):
-    """Build the Word submission from a checked workbook.
+def build(file, output, template_file, draft, date, guide_dir):
+    """Build the national form, with the area's answers, from a checked workbook.
 
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
+    Every warning the build acts on is repeated here.
     """
     from .submission import build_submission
 
     guide = _guide(guide_dir)
-    result = build_submission(file, output, guide, template=template_file, draft=draft)
-    for w in result.warnings:
-        click.echo(f"  {w}", err=True)
+    result = build_submission(file, output, guide, template=template_file, draft=draft, date=date)
+    for p in (result.report.errors if draft else []) + list(result.warnings):
+        click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
     click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
+@click.option("--template", "template_file", metavar="FILE.docx", default=None,
+              help="Your own restyled copy of templates/briefing.docx.")
+@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the title; none by default.")
+@guide_option
+@friendly
+def brief(file, output, template_file, draft, date, guide_dir):
+    """Write a one-or-two-page briefing (score chart, section averages, Earned Autonomy, priorities).
+
+    For a director or a scrutiny committee; it is not the national form (that is 'ehsg build').
+    """
+    from .brief import build_brief
+
+    guide = _guide(guide_dir)
+    result = build_brief(file, output, guide, template=template_file, draft=draft, date=date)
+    for w in result.warnings:
+        click.echo(f"  {w}", err=True)
+    click.echo(f"Wrote {result.path}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
 @main.command()
@@ -368,11 +394,9 @@ def check_template_cmd(file, guide_dir):
 
     Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render.
     """
-    from .docxrender import check_template
-    from .submission import PICTURES, context_fields, sample_context
+    from .submission import check_template
 
-    sample = sample_context(_guide(guide_dir))
-    result = check_template(file, context_fields(), pictures=PICTURES, sample=sample)
+    result = check_template(file, _guide(guide_dir))
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
         for name in result["unknown"]:

@@ -15,6 +15,7 @@ from .priorities import parse_priority_cell
 from .guide import Guide
 from .model import Assessment, Respondent, Response, WorkforceRow
 from .problems import Problems
+from .rules import data_model_answer_problems
 
 HEADER_SCAN_ROWS = 30
 # Rows read below a header: far more than any guide has descriptors, bounded so a
@@ -296,6 +297,7 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
         problems.error("yes-no-invalid", where, f"Answer Yes or No, not {changed!r}.")
     else:
         out["changed"] = yn
+    changed_where = where
     current, where = get(wbk.LABEL_CURRENT)
     if current not in (None, ""):
         if _whole(current) not in numbers:
@@ -306,6 +308,9 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
     if out.get("changed") and "current" not in out and "data-model-invalid" not in {p.code for p in problems}:
         problems.error("current-data-model-missing", where,
                        "The data model has changed, so give the current data model: the priority rule follows it.")
+    if yn != "bad" and norm(wbk.LABEL_CHANGED) in cells:
+        for code, severity, field, message in data_model_answer_problems(out.get("data_model"), yn, out.get("current")):
+            getattr(problems, severity)(code, changed_where if field == "changed" else where, message)
     priorities = []
     for label in wbk.LABEL_PRIORITIES:
         value, where = get(label)

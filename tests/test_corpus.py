@@ -69,9 +69,9 @@ def test_workbook_case(corpus, tmp_path, c):
             [(c["code"], "warning")]
     if "narrative" in c:
         from docx import Document
+        from test_build import descriptor_blocks
 
-        texts = ["\n\n".join(p.text for p in t.rows[2].cells[0].paragraphs) for t in Document(out).tables
-                 if len(t.rows) == 5 and t.rows[0].cells[0].text.startswith("Self-Assessment")]
+        texts = [b[1] for b in descriptor_blocks(Document(out)).values()]
         assert max(len(t) for t in texts) == c["narrative"]["length"]
 
 

@@ -224,8 +224,8 @@ def guides() -> None:
     guide_case("guide-alias-bomb", replace_in("vision.yaml", "sections:\n", "bomb:\n" + "".join(
         f"  - &x{i} [{', '.join(['*x' + str(i - 1)] * 10) if i else 'lol'}]\n" for i in range(9)) + "sections:\n"),
         "guide-too-complex", "guide-alias-bomb/vision.yaml")
-    guide_case("guide-bad-threshold", replace_in("rules.yaml", '{descriptor: "9.7", minimum: 3}',
-                                                 '{descriptor: "9.8", minimum: 3}'),
+    guide_case("guide-bad-threshold", replace_in("rules.yaml", 'descriptor: "9.7"',
+                                                 'descriptor: "9.8"'),
                "guide-bad-reference", "guide-bad-threshold/rules.yaml: earned_autonomy[0].thresholds[8].descriptor")
     guide_case("guide-unknown-key", replace_in("guide.yaml", "id: ehsg-2022", "id: ehsg-2022\nedition_colour: teal"),
                "guide-unknown-key", "guide-unknown-key/guide.yaml: edition_colour", severity="warning")
