@@ -101,5 +101,5 @@ TEMPLATE_CASES = [c for c in CASES if c["kind"] == "template"]
 @pytest.mark.parametrize("c", TEMPLATE_CASES, ids=[c["file"] for c in TEMPLATE_CASES])
 def test_template_case(corpus, tmp_path, c):
     out = tmp_path / "out.docx"
-    res = _run(["build", str(EXAMPLE), "-o", str(out), "--template", str(corpus / c["file"])])
+    res = _run([c.get("command", "build"), str(EXAMPLE), "-o", str(out), "--template", str(corpus / c["file"])])
     assert res.exit_code == 2 and c["code"] in res.output and not out.exists()

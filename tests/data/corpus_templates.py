@@ -58,10 +58,10 @@ _SETTINGS_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Rel
                   'invalid/t.dotm" TargetMode="External"/></Relationships>')
 
 
-def _with_first_paragraph(text: str):
+def _with_first_paragraph(text: str, template: Path = TEMPLATE):
     from docx import Document
 
-    doc = Document(TEMPLATE)
+    doc = Document(template)
     doc.paragraphs[0].insert_paragraph_before(text)
     return doc
 
@@ -162,6 +162,7 @@ def make(out: Path, case) -> None:
     (out / "template-zip-bomb.docx").write_bytes(bomb.getvalue())
     case("template-zip-bomb.docx", "document-too-large", "template-zip-bomb.docx", kind="template")
 
+    # The chart is the briefing's: a restyled briefing that puts it beside text is refused by `ehsg brief`.
     for name, text in (("template-picture-beside-text.docx", "Our chart: {{ chart }}"),):
-        _with_first_paragraph(text).save(out / name)
-        case(name, "template-picture-misplaced", f"{name}: word/document.xml", kind="template")
+        _with_first_paragraph(text, TEMPLATE.with_name("briefing.docx")).save(out / name)
+        case(name, "template-picture-misplaced", f"{name}: word/document.xml", kind="template", command="brief")
