@@ -154,34 +154,18 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
         return _from_json(path, guide)
     if suffix == ".csv":
         return _from_rows(path, _csv_rows(path), guide, "row")
-    from . import xlsxfile
+    from .office.xlsx import read_workbook
 
     problems = Problems()
-    if xlsxfile.inspect(path, problems) is None:
+    book = read_workbook(path, problems)
+    if book is None:
         return None, problems
-    sheets = _sheet_names(path)
-    if "Scores" in sheets and "About" in sheets:
-        from python_calamine import CalamineWorkbook
+    if "Scores" in book and "About" in book:
+        return _from_rows(path, [list(r) for r in book["Scores"].iter_rows(values_only=True)], guide, "Scores!A")
+    from .reader import read_book
 
-        try:
-            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Scores").to_python()
-        except Exception as e:  # calamine raises its own kinds for damaged files
-            problems.error("damaged-workbook", path.name, f"The export cannot be read ({e}).")
-            return None, problems
-        return _from_rows(path, rows, guide, "Scores!A")
-    from .reader import load_workbook_file
-
-    result = load_workbook_file(path, guide)
+    result = read_book(path, book, guide, problems)
     return result.assessment, result.problems
-
-
-def _sheet_names(path: Path) -> list[str]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception:
-        return []
 
 
 def _csv_rows(path: Path) -> list[list]:
@@ -224,9 +208,9 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[
     def loc(i, key):
         if where == "row":
             return f"{name}: row {i + 1}, column {key}"
-        from openpyxl.utils import get_column_letter
+        from .office.xlsx import column_letter
 
-        return f"{name}: Scores!{get_column_letter(col[key] + 1)}{i + 1}"
+        return f"{name}: Scores!{column_letter(col[key] + 1)}{i + 1}"
 
     responses, priorities, seen = [], {}, set()
     first = rows[1] if len(rows) > 1 else []

@@ -103,9 +103,9 @@ def workbooks() -> None:
     (OUT / "truncated.xlsx").write_bytes(EXAMPLE.read_bytes()[:4000])
     case("truncated.xlsx", "damaged-workbook", "truncated.xlsx")
     zip_edit("malformed-workbook-xml.xlsx", "xl/workbook.xml", lambda d: d[: len(d) // 2], "damaged-workbook",
-             "malformed-workbook-xml.xlsx")
+             "malformed-workbook-xml.xlsx: xl/workbook.xml")
     zip_edit("malformed-sheet-xml.xlsx", member_of(FV), lambda d: d.replace(b"</sheetData>", b"<row></sheetData>"),
-             "damaged-workbook", "malformed-sheet-xml.xlsx")
+             "damaged-workbook", f"malformed-sheet-xml.xlsx: {member_of(FV)}")
     # A zip bomb: 300 MB of zeros packed into a few hundred kilobytes; refused before it is inflated.
     bomb = io.BytesIO()
     with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -121,14 +121,14 @@ def workbooks() -> None:
            b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
     area_xml = member_of("Area")
     zip_edit("external-entity.xlsx", area_xml, lambda d: xxe + put_cell("B2", b"&xxe;")(d),
-             "unsafe-xml", "external-entity.xlsx")
+             "unsafe-xml", f"external-entity.xlsx: {area_xml}")
     laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE sst [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
               b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
               b'<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>\n')
     zip_edit("entity-expansion.xlsx", area_xml, lambda d: laughs + put_cell("B2", b"&f;&f;&f;&f;")(d),
-             "unsafe-xml", "entity-expansion.xlsx")
+             "unsafe-xml", f"entity-expansion.xlsx: {area_xml}")
     zip_edit("lone-surrogate.xlsx", area_xml, put_cell("B2", b"Sef&#xD800;ton"), "damaged-workbook",
-             "lone-surrogate.xlsx")
+             f"lone-surrogate.xlsx: {area_xml}")
     million = io.BytesIO()
     with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(million, "w", zipfile.ZIP_DEFLATED) as z:
         for item in zin.infolist():

@@ -1,0 +1,358 @@
+"""Reading an untrusted workbook in one hardened pass: the package inspected, every worksheet part bounded,
+then its values read with calamine from the same bytes.
+
+The XML pass over each worksheet (found through the workbook's relationships, wherever it is stored)
+bounds rows, cells, cell references, merged and hyperlink ranges and shared-string indexes before
+calamine lays out a grid, and collects what calamine does not give: formulas, hidden rows and merged
+cells. openpyxl is not used for reading at all.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import Problems
+from .package import XLSX, Package, inspect_package
+from .sheets import Book, Range, Sheet
+
+# A self-assessment sheet has a few dozen rows and a handful of columns. These bounds leave wide room
+# for long narratives and spare rows while refusing, before any grid is laid out, a sheet built to
+# exhaust this computer's memory or time.
+MAX_SHEET_ROWS = 20_000
+MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 200_000
+MAX_SHEETS = 250
+MAX_RANGE_CELLS = 100_000
+MAX_SHARED_STRINGS = 500_000
+_EXCEL_ROWS, _EXCEL_COLUMNS = 1_048_576, 16_384
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_WORKSHEET_REL = "/worksheet"
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?$")
+_SAVE_AS = "Open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)."
+
+
+class _Refused(Exception):
+    """Raised inside the sheet pass when a bound is crossed: the problem is recorded, the pass stops."""
+
+
+@dataclass(frozen=True)
+class _SheetPart:
+    title: str
+    member: str
+
+
+def read_workbook(path: str | Path, problems: Problems, label: str | None = None) -> Book | None:
+    """The workbook's sheets, or None with located problems. Raises InputFileError only for an unusable path."""
+    path = Path(path)
+    label = label or path.name
+    if _is_lock_file(path):
+        owner = path.name[2:]
+        problems.error("excel-lock-file", label, f"This is Excel's lock file for {owner}, made while {owner} is "
+                       f"open in Excel; it holds no answers. Open {owner} instead.")
+        return None
+    pkg = inspect_package(path, problems, XLSX, label)
+    if pkg is None:
+        return None
+    parts = _sheet_parts(pkg, label, problems)
+    if parts is None:
+        return None
+    strings = _count_shared_strings(pkg, label, problems)
+    if strings is None:
+        return None
+    scans = {}
+    for part in parts:
+        scan = _scan_sheet(pkg.members[part.member], part, label, strings, problems)
+        if scan is not None:
+            scans[part.title] = scan
+    if problems.errors:
+        return None
+    return _with_values(pkg, parts, scans, label, problems)
+
+
+def _is_lock_file(path: Path) -> bool:
+    """Excel's owner file (~$name.xlsx): a few hundred bytes that are not a zip."""
+    if not path.name.startswith("~$"):
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return not head.startswith(b"PK") and path.stat().st_size < 4096
+
+
+def _parse(content: bytes, where: str, problems: Problems):
+    """A small XML part (workbook, relationships) as a tree; entities were refused before, and stay off."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        return etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as e:
+        problems.error("damaged-workbook", where, f"This part's XML is damaged ({_clean(str(e))}). {_SAVE_AS}")
+        return None
+
+
+def _clean(text: str) -> str:
+    """A parser's message, safe to print: control characters shown as codes."""
+    text = re.sub(r" \(<string>, line \d+\)$", "", text)
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)[:200]
+
+
+def _sheet_parts(pkg: Package, label: str, problems: Problems) -> list[_SheetPart] | None:
+    """Each worksheet's title and part, through workbook.xml and its relationships (wherever a part is stored)."""
+    book = _parse(pkg.members["xl/workbook.xml"], f"{label}: xl/workbook.xml", problems)
+    if book is None:
+        return None
+    ns = _namespace(book.tag)
+    if ns == _STRICT_NS:
+        problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', which ehsg "
+                       "does not read. Open it in Excel and save it as an ordinary 'Excel Workbook (.xlsx)'.")
+        return None
+    if ns != _MAIN_NS:
+        problems.error("damaged-workbook", f"{label}: xl/workbook.xml", f"This part is not an Excel workbook's "
+                       f"contents list. {_SAVE_AS}")
+        return None
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels_xml = pkg.members.get(rels_name)
+    if rels_xml is None:
+        problems.error("damaged-workbook", f"{label}: {rels_name}", "This part, which says where each sheet is "
+                       f"stored, is missing; the file is damaged. {_SAVE_AS}")
+        return None
+    rels = _parse(rels_xml, f"{label}: {rels_name}", problems)
+    if rels is None:
+        return None
+    targets = {}
+    for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+        if (rel.get("Type") or "").endswith(_WORKSHEET_REL) and rel.get("TargetMode") != "External":
+            target = rel.get("Target") or ""
+            member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            targets[rel.get("Id")] = member
+    sheets = list(book.iter(f"{{{_MAIN_NS}}}sheet"))
+    if len(sheets) > MAX_SHEETS:
+        problems.error("workbook-too-large", label, f"The workbook has {len(sheets):,} sheets; a self-assessment "
+                       "has about a dozen. It was not opened.")
+        return None
+    parts, seen = [], set()
+    for sheet in sheets:
+        title = sheet.get("name") or ""
+        member = targets.get(sheet.get(f"{{{_REL_NS}}}id"))
+        if member is None:
+            continue  # a chart sheet or a macro sheet: no cells to read
+        if member not in pkg.members:
+            problems.error("damaged-workbook", f"{label}: {member}", f"The sheet '{_clean(title)}' is listed but its "
+                           f"part is missing; the file is damaged. {_SAVE_AS}")
+            continue
+        if member in seen:
+            problems.error("damaged-workbook", f"{label}: {member}", f"Two sheets share one part ('{_clean(title)}'); "
+                           f"the file was not made by Excel. {_SAVE_AS}")
+            continue
+        seen.add(member)
+        parts.append(_SheetPart(title, member))
+    return None if problems.errors else parts
+
+
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+def _count_shared_strings(pkg: Package, label: str, problems: Problems) -> int | None:
+    """How many shared strings the workbook holds (cells may only point inside the table)."""
+    name = next((n for n in pkg.members if n.lower() == "xl/sharedstrings.xml"), None)
+    if name is None:
+        return 0
+    count = len(_SI.findall(pkg.members[name]))
+    if count > MAX_SHARED_STRINGS:
+        problems.error("workbook-too-large", f"{label}: {name}", f"The workbook holds {count:,} pieces of text; a "
+                       "self-assessment holds a few hundred. It was not opened.")
+        return None
+    return count
+
+
+def _scan_sheet(content: bytes, part: _SheetPart, label: str, strings: int, problems: Problems):
+    """One streaming pass over a worksheet part: bounds first, then formulas, hidden rows and merged ranges."""
+    from lxml import etree
+
+    where = f"{label}: {part.member}"
+    title = _clean(part.title)
+    state = _ScanState()
+    try:
+        for event, el in etree.iterparse(io.BytesIO(content), events=("start", "end"), resolve_entities=False,
+                                         no_network=True, load_dtd=False, huge_tree=False, remove_comments=True):
+            tag = el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag == "row":
+                    state.start_row(el.get("r"), el.get("hidden"), where, title, problems)
+                elif tag == "worksheet" and _namespace(el.tag) == _STRICT_NS:
+                    problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', "
+                                   "which ehsg does not read. Open it in Excel and save it as an ordinary 'Excel "
+                                   "Workbook (.xlsx)'.")
+                    raise _Refused
+                continue
+            if tag == "c":
+                state.cell(el, where, title, strings, problems)
+            elif tag == "row":
+                el.clear()
+                parent = el.getparent()
+                while parent is not None and el.getprevious() is not None:
+                    del parent[0]
+            elif tag in ("mergeCell", "hyperlink"):
+                state.ranged(tag, el.get("ref") or "", where, title, problems)
+    except _Refused:
+        return None
+    except etree.XMLSyntaxError as e:
+        problems.error("damaged-workbook", where, f"The sheet '{title}' is damaged ({_clean(str(e))}). {_SAVE_AS}")
+        return None
+    return state
+
+
+class _ScanState:
+    """What one pass over a sheet learns; limits are checked as each row and cell arrives."""
+
+    def __init__(self) -> None:
+        self.row = 0
+        self.col = 0
+        self.rows = 0
+        self.cells = 0
+        self.last_row = 0
+        self.last_col = 0
+        self.formulas: dict[tuple[int, int], str] = {}
+        self.shared: dict[str, str] = {}
+        self.hidden: set[int] = set()
+        self.merges: list[Range] = []
+
+    def start_row(self, r: str | None, hidden: str | None, where: str, title: str, problems: Problems) -> None:
+        self.rows += 1
+        if r is None:
+            self.row += 1
+        elif r.isdigit() and 0 < int(r) <= _EXCEL_ROWS:
+            self.row = int(r)
+        else:
+            problems.error("damaged-workbook", where, f"The sheet '{title}' has a row numbered {_clean(r)!r}, which "
+                           f"Excel never writes; the file is damaged. {_SAVE_AS}")
+            raise _Refused
+        self.col = 0
+        if self.rows > MAX_SHEET_ROWS or self.row > MAX_SHEET_ROWS:
+            problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_ROWS:,} rows; "
+                           "a self-assessment has a few dozen. Delete the rows below the table and save, or copy the "
+                           "table into a fresh workbook from 'ehsg template'.")
+            raise _Refused
+        if hidden in ("1", "true"):
+            self.hidden.add(self.row)
+
+    def cell(self, el, where: str, title: str, strings: int, problems: Problems) -> None:
+        ref = el.get("r")
+        if ref is None:
+            self.col += 1
+        else:
+            m = _REF.match(ref)
+            if m is None:
+                problems.error("damaged-workbook", where, f"The sheet '{title}' has a cell named {_clean(ref)!r}, "
+                               f"which is not a cell reference; the file is damaged. {_SAVE_AS}")
+                raise _Refused
+            self.col = column_number(m.group(1))
+            self.row = int(m.group(2))
+            if self.col > _EXCEL_COLUMNS or int(m.group(2)) > _EXCEL_ROWS:
+                problems.error("damaged-workbook", where, f"The sheet '{title}' has a cell {_clean(ref)} outside "
+                               f"Excel's grid; the file is damaged. {_SAVE_AS}")
+                raise _Refused
+        self.cells += 1
+        self.last_row = max(self.last_row, self.row)
+        self.last_col = max(self.last_col, self.col)
+        if self.cells > MAX_SHEET_CELLS or self.col > MAX_SHEET_COLUMNS or self.row > MAX_SHEET_ROWS:
+            what = (f"more than {MAX_SHEET_CELLS:,} cells" if self.cells > MAX_SHEET_CELLS else
+                    f"a cell at {column_letter(self.col)}{self.row}, far beyond any self-assessment table")
+            problems.error("workbook-too-large", where, f"The sheet '{title}' has {what}; it was not opened, to "
+                           "protect this computer. Delete what lies beyond the table and save, or copy the table "
+                           "into a fresh workbook from 'ehsg template'.")
+            raise _Refused
+        kind = el.get("t")
+        formula = value = None
+        for child in el:
+            name = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
+            if name == "f":
+                formula = child
+            elif name == "v":
+                value = child.text
+        if kind == "s" and value is not None:
+            text = value.strip()
+            if not text.isdigit() or int(text) >= strings:
+                at = f"{title}!{column_letter(self.col)}{self.row}"
+                problems.error("damaged-workbook", f"{where} ({at})", f"The cell {at} points to text number "
+                               f"{_clean(text)!r}, but the workbook holds {strings:,}; the file is damaged. {_SAVE_AS}")
+                raise _Refused
+        if formula is not None:
+            text = formula.text or ""
+            if formula.get("t") == "shared" and formula.get("si") is not None:
+                if text:
+                    self.shared[formula.get("si")] = text
+                else:
+                    text = self.shared.get(formula.get("si"), "")
+            self.formulas[(self.row, self.col)] = "=" + text
+
+    def ranged(self, tag: str, ref: str, where: str, title: str, problems: Problems) -> None:
+        what = "merged range" if tag == "mergeCell" else "hyperlink range"
+        first = ref.split()[0] if ref.split() else ""
+        m = _RANGE.match(first)
+        if m is None:
+            problems.error("damaged-workbook", where, f"The sheet '{title}' has a {what} {_clean(ref)!r} that is not "
+                           f"a range of cells; the file is damaged. {_SAVE_AS}")
+            raise _Refused
+        c1, r1 = column_number(m.group(1)), int(m.group(2))
+        c2, r2 = (column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
+        size = (r2 - r1 + 1) * (c2 - c1 + 1)
+        if size > MAX_RANGE_CELLS or r2 > MAX_SHEET_ROWS or c2 > MAX_SHEET_COLUMNS:
+            problems.error("range-too-large", f"{title}!{_clean(first)}", f"This {what} covers {size:,} cells, far "
+                           "beyond any self-assessment table; the workbook was not opened, to protect this "
+                           f"computer. Remove the {what} and save.")
+            raise _Refused
+        if tag == "mergeCell":
+            self.merges.append(Range(r1, c1, r2, c2))
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letter(col: int) -> str:
+    """1 → A, 28 → AB: the letters Excel shows above a column."""
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _with_values(pkg: Package, parts: list[_SheetPart], scans: dict, label: str, problems: Problems) -> Book | None:
+    """Values from calamine, read from the inspected bytes, laid into sheets with what the pass found."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    sheets = []
+    try:
+        with CalamineWorkbook.from_filelike(pkg.open()) as wb:
+            for part in parts:
+                scan = scans[part.title]
+                rows = wb.get_sheet_by_name(part.title).to_python(skip_empty_area=False) if scan.cells else []
+                sheets.append(Sheet(part.title, rows, max(scan.last_row, len(rows)), scan.formulas,
+                                    frozenset(scan.hidden), tuple(scan.merges)))
+    except (CalamineError, ValueError, OverflowError) as e:
+        problems.error("damaged-workbook", label, f"The workbook cannot be read: it is damaged ({_clean(str(e))}). "
+                       f"{_SAVE_AS}")
+        return None
+    return Book(tuple(sheets))
