@@ -212,7 +212,7 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
 def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> dict:
     sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
     if sheet is None:
-        problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
+        problems.error("area-sheet-missing", wbk.AREA_SHEET,
                        f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
                        "permissions.")
         return {}
@@ -429,11 +429,35 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
                        f"No sheet has a header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}', so no "
                        "descriptor could be read. Was the sheet deleted, renamed or its header row changed?")
         return responses
-    for d in guide.descriptors:
-        if d.id not in seen:
-            problems.error("descriptor-missing", wb.sheetnames[0] if not responses else responses[-1].row.split("!")[0],
-                           f"Descriptor {d.id} ({d.short}) is not in the workbook.")
+    _locate_missing(wb, guide, seen, wanted, skip, problems)
     return responses
+
+
+def _locate_missing(wb, guide: Guide, seen: dict[str, str], wanted: tuple[str, ...], skip: set[str],
+                    problems: Problems) -> None:
+    """Descriptors not read, located where the user must look: a section sheet that is gone is named once;
+    otherwise each missing descriptor is placed on its section's sheet (or where its neighbours were read)."""
+    titles = {norm(t): t for t in wb.sheetnames}
+    for section in guide.sections:
+        missing = [d for d in section.descriptors if d.id not in seen]
+        if not missing:
+            continue
+        expected = wbk.section_sheet_name(section.number, section.name)
+        found = [seen[d.id].split("!")[0] for d in section.descriptors if d.id in seen]
+        sheet = titles.get(norm(expected)) or (found[0] if found else None)
+        if sheet is None:
+            ids = ", ".join(d.id for d in missing)
+            problems.error("section-sheet-missing", expected, f"The sheet '{expected}' is missing, so descriptors "
+                           f"{ids} are not in the workbook. Was it deleted or renamed? Copy it back from a workbook "
+                           "made by 'ehsg template'.")
+            continue
+        ws = wb[sheet]
+        header = _find_header(ws, wanted)
+        hint = "" if header or norm(sheet) in skip else (
+            f" The sheet '{sheet}' has no header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}' in its first "
+            f"{HEADER_SCAN_ROWS} rows, so none of its rows could be read.")
+        for d in missing:
+            problems.error("descriptor-missing", sheet, f"Descriptor {d.id} ({d.short}) is not in the workbook.{hint}")
 
 
 def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict, formulas: dict,

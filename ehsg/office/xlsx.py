@@ -264,7 +264,7 @@ class _ScanState:
                 raise _Refused
             self.col = column_number(m.group(1))
             self.row = int(m.group(2))
-            if self.col > _EXCEL_COLUMNS or int(m.group(2)) > _EXCEL_ROWS:
+            if self.col > _EXCEL_COLUMNS or not 1 <= int(m.group(2)) <= _EXCEL_ROWS:
                 problems.error("damaged-workbook", where, f"The sheet '{title}' has a cell {_clean(ref)} outside "
                                f"Excel's grid; the file is damaged. {_SAVE_AS}")
                 raise _Refused

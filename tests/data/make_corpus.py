@@ -23,6 +23,8 @@ from pathlib import Path
 
 import openpyxl
 
+from corpus_workbooks import make as hostile_workbooks
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 OUT = HERE / "corpus"
@@ -144,13 +146,14 @@ def workbooks() -> None:
         for title in list(wb.sheetnames)[2:7]:
             wb.remove(wb[title])
     edit("score-sheets-deleted.xlsx", drop_sheets, "score-sheet-missing", None)
-    edit("section-sheet-deleted.xlsx", lambda wb: wb.remove(wb["7 Communities"]), "descriptor-missing", None)
+    edit("section-sheet-deleted.xlsx", lambda wb: wb.remove(wb["7 Communities"]), "section-sheet-missing",
+         "7 Communities")
 
     def move_header(wb):
         ws = wb["8 Leaders"]
         ws.insert_rows(1, amount=40)
-    edit("header-moved-far-down.xlsx", move_header, "descriptor-missing", None)
-    edit("header-renamed.xlsx", setter("6 Workforce", "C3", "Points"), "descriptor-missing", None)
+    edit("header-moved-far-down.xlsx", move_header, "descriptor-missing", "8 Leaders")
+    edit("header-renamed.xlsx", setter("6 Workforce", "C3", "Points"), "descriptor-missing", "6 Workforce")
     edit("narrative-header-renamed.xlsx", setter("6 Workforce", "E3", "Next"), "column-missing", "6 Workforce!A3")
     edit("merged-scores.xlsx", lambda wb: wb[FV].merge_cells("C5:C6"), "merged-cell", f"{FV}!C5")
     edit("formula-no-value.xlsx", setter(FV, "C4", "=2+1"), "formula-no-value", f"{FV}!C4")
@@ -164,7 +167,7 @@ def workbooks() -> None:
     edit("duplicate-descriptor-row.xlsx", setter(DATA, "A5", "9.1"), "duplicate-descriptor", f"{DATA}!A5")
     edit("unknown-descriptor.xlsx", setter(DATA, "A5", "9.9"), "unknown-descriptor", f"{DATA}!A5")
     edit("other-guide-version.xlsx", setter("ehsg", "B4", "2019.1"), "guide-version-mismatch", "ehsg!B3")
-    edit("area-sheet-missing.xlsx", lambda wb: wb.remove(wb["Area"]), "area-sheet-missing", None)
+    edit("area-sheet-missing.xlsx", lambda wb: wb.remove(wb["Area"]), "area-sheet-missing", "Area")
     edit("data-model-7.xlsx", area("Data model", 7), "data-model-invalid", "Area!B4")
     edit("data-model-blank.xlsx", area("Data model", None), "data-model-missing", "Area!B4")
     edit("priority-twice.xlsx", area("Priority descriptor 2", "7.3"), "priority-duplicate", "Area!B8")
@@ -252,6 +255,7 @@ def main() -> int:
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     workbooks()
+    hostile_workbooks(OUT, case)
     guides()
     templates()
     (OUT / "cases.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
