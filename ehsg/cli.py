@@ -355,4 +355,6 @@ def check_template_cmd(file):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from .__main__ import run
+
+    run()
