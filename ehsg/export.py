@@ -186,6 +186,8 @@ def _int(v):
 
 
 def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[Assessment | None, Problems]:
+    from .office.xlsx import column_letter
+
     problems = Problems()
     name = path.name
     if not rows:
@@ -208,8 +210,6 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[
     def loc(i, key):
         if where == "row":
             return f"{name}: row {i + 1}, column {key}"
-        from .office.xlsx import column_letter
-
         return f"{name}: Scores!{column_letter(col[key] + 1)}{i + 1}"
 
     responses, priorities, seen = [], {}, set()

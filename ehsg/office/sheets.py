@@ -97,10 +97,9 @@ class Sheet:
         last = self.max_row if max_row is None else min(max_row, self.max_row)
         width = self.max_column if max_col is None else max_col
         for r in range(min_row, last + 1):
-            if values_only:
-                yield tuple(self.value(r, c) for c in range(1, width + 1))
-            else:
-                yield tuple(Cell(r, c, self.value(r, c)) for c in range(1, width + 1))
+            cells = self._rows[r - 1][:width] if 1 <= r <= len(self._rows) else []
+            values = tuple(map(_value, cells)) + (None,) * (width - len(cells))
+            yield values if values_only else tuple(Cell(r, c, v) for c, v in enumerate(values, start=1))
 
 
 class Book:

@@ -181,40 +181,100 @@ def _count_shared_strings(pkg: Package, label: str, problems: Problems) -> int |
     return count
 
 
+# Opening tags of a cell, with or without a prefix: counted in the raw bytes (an over-count at worst).
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r", b":c ", b":c>", b":c/", b":c\t", b":c\n", b":c\r")
+
+
 def _scan_sheet(content: bytes, part: _SheetPart, label: str, strings: int, problems: Problems):
-    """One streaming pass over a worksheet part: bounds first, then formulas, hidden rows and merged ranges."""
+    """One pass over a worksheet part: rows and cells counted in the raw bytes before anything is built, then
+    the part parsed and walked for cell positions, formulas, hidden rows, merged and hyperlink ranges."""
     from lxml import etree
 
     where = f"{label}: {part.member}"
     title = _clean(part.title)
     state = _ScanState()
     try:
-        for event, el in etree.iterparse(io.BytesIO(content), events=("start", "end"), resolve_entities=False,
-                                         no_network=True, load_dtd=False, huge_tree=False, remove_comments=True):
-            tag = el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
-            if event == "start":
-                if tag == "row":
-                    state.start_row(el.get("r"), el.get("hidden"), where, title, problems)
-                elif tag == "worksheet" and _namespace(el.tag) == _STRICT_NS:
-                    problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', "
-                                   "which ehsg does not read. Open it in Excel and save it as an ordinary 'Excel "
-                                   "Workbook (.xlsx)'.")
-                    raise _Refused
-                continue
-            if tag == "c":
-                state.cell(el, where, title, strings, problems)
-            elif tag == "row":
-                el.clear()
-                parent = el.getparent()
-                while parent is not None and el.getprevious() is not None:
-                    del parent[0]
-            elif tag in ("mergeCell", "hyperlink"):
+        # Counted on the bytes (an over-count at worst), so a million rows are refused before a tree is built.
+        # A row's tag takes at least 6 bytes and a cell's 4: a smaller part cannot cross either bound.
+        if len(content) > 6 * MAX_SHEET_ROWS:
+            if content.count(b"<row") + content.count(b":row") > MAX_SHEET_ROWS:
+                state.too_many_rows(where, title, problems)
+            if sum(content.count(tag) for tag in _CELL_TAGS) > MAX_SHEET_CELLS:
+                state.too_many_cells(where, title, problems)
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                 remove_comments=True)
+        try:
+            root = etree.fromstring(content, parser)
+        except etree.XMLSyntaxError as e:
+            problems.error("damaged-workbook", where, f"The sheet '{title}' is damaged ({_clean(str(e))}). {_SAVE_AS}")
+            return None
+        ns = _namespace(root.tag)
+        if ns == _STRICT_NS:
+            problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', which ehsg "
+                           "does not read. Open it in Excel and save it as an ordinary 'Excel Workbook (.xlsx)'.")
+            return None
+        q = f"{{{ns}}}" if ns else ""
+        cell_tag, f_tag, v_tag = f"{q}c", f"{q}f", f"{q}v"
+        fast = _fast_scan(root, q, strings)
+        if fast is not None:
+            state = fast
+            for tag in ("mergeCell", "hyperlink"):
+                for el in root.iter(f"{q}{tag}"):
+                    state.ranged(tag, el.get("ref") or "", where, title, problems)
+            return state
+        for row in root.iter(f"{q}row"):
+            state.start_row(row.get("r"), row.get("hidden"), where, title, problems)
+            for c in row.iterchildren(cell_tag):
+                state.cell(c, f_tag, v_tag, where, title, strings, problems)
+        if sum(1 for _ in root.iter(cell_tag)) != state.cells:
+            problems.error("damaged-workbook", where, f"The sheet '{title}' has cells outside its rows, which Excel "
+                           f"never writes; the file is damaged. {_SAVE_AS}")
+            return None
+        for tag in ("mergeCell", "hyperlink"):
+            for el in root.iter(f"{q}{tag}"):
                 state.ranged(tag, el.get("ref") or "", where, title, problems)
     except _Refused:
         return None
-    except etree.XMLSyntaxError as e:
-        problems.error("damaged-workbook", where, f"The sheet '{title}' is damaged ({_clean(str(e))}). {_SAVE_AS}")
+    return state
+
+
+_REFS = re.compile(r"(?:^| )([A-Z]{1,3})([1-9][0-9]{0,6})(?= |$)")
+
+
+def _fast_scan(root, q: str, strings: int) -> "_ScanState | None":
+    """The same findings as the cell-by-cell walk, gathered with the parser's own iteration, for a sheet whose
+    every row and cell is numbered (as Excel, LibreOffice and openpyxl write them) and within bounds; None
+    otherwise, and the walk then finds and reports what is wrong."""
+    cells = list(root.iter(f"{q}c"))
+    refs = [c.get("r") for c in cells]
+    row_numbers = {r.get("r") for r in root.iter(f"{q}row")}
+    if None in refs or None in row_numbers or not all(r.isdigit() for r in row_numbers):
         return None
+    pairs = _REFS.findall(" ".join(refs))
+    if len(pairs) != len(refs):
+        return None
+    state = _ScanState()
+    state.cells = len(refs)
+    state.last_row = max([int(r) for r in {p[1] for p in pairs} | row_numbers] or [0])
+    state.last_col = max([column_number(c) for c in {p[0] for p in pairs}] or [0])
+    if state.cells > MAX_SHEET_CELLS or state.last_col > MAX_SHEET_COLUMNS or state.last_row > MAX_SHEET_ROWS:
+        return None
+    indexes = [c.findtext(f"{q}v") for c in cells if c.get("t") == "s"]
+    if indexes and not (all(i is not None and i.strip().isdigit() for i in indexes)
+                        and max(map(int, indexes)) < strings):
+        return None
+    for f in root.iter(f"{q}f"):
+        m = _REF.match(f.getparent().get("r") or "")
+        if m is None:
+            return None
+        text = f.text or ""
+        if f.get("t") == "shared" and f.get("si") is not None:
+            if text:
+                state.shared[f.get("si")] = text
+            else:
+                text = state.shared.get(f.get("si"), "")
+        state.formulas[(int(m.group(2)), column_number(m.group(1)))] = "=" + text
+    state.hidden = {int(r.get("r")) for r in root.iter(f"{q}row") if r.get("hidden") in ("1", "true")}
     return state
 
 
@@ -233,6 +293,18 @@ class _ScanState:
         self.hidden: set[int] = set()
         self.merges: list[Range] = []
 
+    def too_many_rows(self, where: str, title: str, problems: Problems) -> None:
+        problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_ROWS:,} rows; "
+                       "a self-assessment has a few dozen. Delete the rows below the table and save, or copy the "
+                       "table into a fresh workbook from 'ehsg template'.")
+        raise _Refused
+
+    def too_many_cells(self, where: str, title: str, problems: Problems) -> None:
+        problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_CELLS:,} cells; "
+                       "it was not opened, to protect this computer. Delete what lies beyond the table and save, or "
+                       "copy the table into a fresh workbook from 'ehsg template'.")
+        raise _Refused
+
     def start_row(self, r: str | None, hidden: str | None, where: str, title: str, problems: Problems) -> None:
         self.rows += 1
         if r is None:
@@ -245,14 +317,11 @@ class _ScanState:
             raise _Refused
         self.col = 0
         if self.rows > MAX_SHEET_ROWS or self.row > MAX_SHEET_ROWS:
-            problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_ROWS:,} rows; "
-                           "a self-assessment has a few dozen. Delete the rows below the table and save, or copy the "
-                           "table into a fresh workbook from 'ehsg template'.")
-            raise _Refused
+            self.too_many_rows(where, title, problems)
         if hidden in ("1", "true"):
             self.hidden.add(self.row)
 
-    def cell(self, el, where: str, title: str, strings: int, problems: Problems) -> None:
+    def cell(self, el, f_tag: str, v_tag: str, where: str, title: str, strings: int, problems: Problems) -> None:
         ref = el.get("r")
         if ref is None:
             self.col += 1
@@ -279,13 +348,8 @@ class _ScanState:
                            "into a fresh workbook from 'ehsg template'.")
             raise _Refused
         kind = el.get("t")
-        formula = value = None
-        for child in el:
-            name = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
-            if name == "f":
-                formula = child
-            elif name == "v":
-                value = child.text
+        formula = el.find(f_tag)
+        value = el.findtext(v_tag) if kind == "s" else None
         if kind == "s" and value is not None:
             text = value.strip()
             if not text.isdigit() or int(text) >= strings:
