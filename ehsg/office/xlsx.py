@@ -9,7 +9,6 @@ cells. openpyxl is not used for reading at all.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from dataclasses import dataclass
@@ -250,8 +249,9 @@ def _fast_scan(root, q: str, strings: int) -> "_ScanState | None":
     row_numbers = {r.get("r") for r in root.iter(f"{q}row")}
     if None in refs or None in row_numbers or not all(r.isdigit() for r in row_numbers):
         return None
-    pairs = _REFS.findall(" ".join(refs))
-    if len(pairs) != len(refs):
+    joined = " ".join(refs)
+    pairs = _REFS.findall(joined)
+    if len(pairs) != len(refs) or joined.count(" ") != max(0, len(refs) - 1):
         return None
     state = _ScanState()
     state.cells = len(refs)
