@@ -224,6 +224,7 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[
             problems.warning("descriptor-not-comparable", loc(i, "ID"),
                              f"'{did}' is not a descriptor of {guide.stamp}; it cannot be compared.")
             continue
+        did = guide.descriptor(did).id  # the guide's own string: a cohort of thousands keeps one copy of each id
         if did in seen:
             problems.error("duplicate-descriptor", loc(i, "ID"), f"Descriptor {did} appears twice.")
             continue

@@ -164,3 +164,18 @@ def test_read_only_commands_never_import_openpyxl(tmp_path):
         imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if "|" in line}
         assert "ehsg" in imported and res.returncode in (0, 1), (name, res.stderr[-2000:])
         assert not {m for m in imported if m.split(".")[0] == "openpyxl"}, name
+
+
+def test_cells_and_rows_without_numbers_are_placed_as_excel_places_them(guide, tmp_path):
+    import re
+
+    def unnumber(data: bytes) -> bytes:
+        return re.sub(rb'(<(?:c|row)) r="[A-Z]*[0-9]+"', rb"\1", data)
+
+    path = rezip(tmp_path / "w.xlsx", FV_XML, unnumber)
+    assert b' r="' not in zipfile.ZipFile(path).read(FV_XML).split(b"<sheetData>")[1].split(b"</sheetData>")[0]
+    original, read = Problems(), Problems()
+    a, b = read_workbook(EXAMPLE, original)[FV], read_workbook(path, read)[FV]
+    assert not read.errors and b.max_row == a.max_row
+    assert list(b.iter_rows(values_only=True)) == list(a.iter_rows(values_only=True))
+    assert load_workbook_file(path, guide).assessment.scores() == load_workbook_file(EXAMPLE, guide).assessment.scores()

@@ -214,7 +214,7 @@ def _scan_sheet(content: bytes, part: _SheetPart, label: str, strings: int, prob
             return None
         q = f"{{{ns}}}" if ns else ""
         cell_tag, f_tag, v_tag = f"{q}c", f"{q}f", f"{q}v"
-        fast = _fast_scan(root, q, strings)
+        fast = _fast_scan(content, root, ns, strings)
         if fast is not None:
             state = fast
             for tag in ("mergeCell", "hyperlink"):
@@ -237,33 +237,50 @@ def _scan_sheet(content: bytes, part: _SheetPart, label: str, strings: int, prob
     return state
 
 
-_REFS = re.compile(r"(?:^| )([A-Z]{1,3})([1-9][0-9]{0,6})(?= |$)")
+# Cells and rows as Excel, LibreOffice and openpyxl write them: the reference first, numbered.
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[ />]')
+_ROW_REF = re.compile(rb'<row r="([1-9][0-9]{0,6})"[ />]')
+_SHARED_INDEX = re.compile(rb'<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"(?: s="[0-9]+")? t="s"(?: s="[0-9]+")?>\s*<v>([0-9]+)</v>')
+_QUERIES: dict[str, dict] = {}
 
 
-def _fast_scan(root, q: str, strings: int) -> "_ScanState | None":
-    """The same findings as the cell-by-cell walk, gathered with the parser's own iteration, for a sheet whose
-    every row and cell is numbered (as Excel, LibreOffice and openpyxl write them) and within bounds; None
-    otherwise, and the walk then finds and reports what is wrong."""
-    cells = list(root.iter(f"{q}c"))
-    refs = [c.get("r") for c in cells]
-    row_numbers = {r.get("r") for r in root.iter(f"{q}row")}
-    if None in refs or None in row_numbers or not all(r.isdigit() for r in row_numbers):
+def _queries(ns: str) -> dict:
+    """Compiled queries for one namespace (the parser counts; Python handles only what they return)."""
+    if ns not in _QUERIES:
+        from lxml import etree
+
+        def q(path, **kw):
+            return etree.XPath(path, namespaces={"m": ns}, smart_strings=False, **kw)
+        _QUERIES[ns] = {"cells": q("count(//m:c)"), "rows": q("count(//m:row)"),
+                        "formulas": q("//m:f"), "hidden": q("//m:row[@hidden='1' or @hidden='true']/@r")}
+    return _QUERIES[ns]
+
+
+def _fast_scan(content: bytes, root, ns: str, strings: int) -> "_ScanState | None":
+    """The same findings as the cell-by-cell walk, read from the raw bytes and counted by the parser, for a sheet
+    written as Excel, LibreOffice and openpyxl write it (every row and cell numbered, reference first) and within
+    bounds. None when anything differs, and the walk then finds and reports what is wrong."""
+    if not ns:
         return None
-    joined = " ".join(refs)
-    pairs = _REFS.findall(joined)
-    if len(pairs) != len(refs) or joined.count(" ") != max(0, len(refs) - 1):
+    q = _queries(ns)
+    pairs = _CELL_REF.findall(content)
+    rows = _ROW_REF.findall(content)
+    if len(pairs) != q["cells"](root) or len(rows) != q["rows"](root):
         return None
     state = _ScanState()
-    state.cells = len(refs)
-    state.last_row = max([int(r) for r in {p[1] for p in pairs} | row_numbers] or [0])
-    state.last_col = max([column_number(c) for c in {p[0] for p in pairs}] or [0])
+    state.cells = len(pairs)
+    state.last_row = max([int(r) for r in {p[1] for p in pairs}.union(rows)] or [0])
+    state.last_col = max([column_number(c.decode()) for c in {p[0] for p in pairs}] or [0])
     if state.cells > MAX_SHEET_CELLS or state.last_col > MAX_SHEET_COLUMNS or state.last_row > MAX_SHEET_ROWS:
         return None
-    indexes = [c.findtext(f"{q}v") for c in cells if c.get("t") == "s"]
-    if indexes and not (all(i is not None and i.strip().isdigit() for i in indexes)
-                        and max(map(int, indexes)) < strings):
+    if b"t='s'" in content:
         return None
-    for f in root.iter(f"{q}f"):
+    shared = content.count(b' t="s"')  # an over-count (the same words typed in a cell) only sends us to the walk
+    if shared:
+        indexes = _SHARED_INDEX.findall(content)
+        if len(indexes) != shared or max(map(int, indexes)) >= strings:
+            return None
+    for f in q["formulas"](root):
         m = _REF.match(f.getparent().get("r") or "")
         if m is None:
             return None
@@ -274,7 +291,7 @@ def _fast_scan(root, q: str, strings: int) -> "_ScanState | None":
             else:
                 text = state.shared.get(f.get("si"), "")
         state.formulas[(int(m.group(2)), column_number(m.group(1)))] = "=" + text
-    state.hidden = {int(r.get("r")) for r in root.iter(f"{q}row") if r.get("hidden") in ("1", "true")}
+    state.hidden = {int(r) for r in q["hidden"](root)} if b"hidden" in content else set()
     return state
 
 
