@@ -422,18 +422,22 @@ def column_letter(col: int) -> str:
 
 def _with_values(pkg: Package, parts: list[_SheetPart], scans: dict, label: str, problems: Problems) -> Book | None:
     """Values from calamine, read from the inspected bytes, laid into sheets with what the pass found."""
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineWorkbook
 
     sheets = []
+    where = label
     try:
         with CalamineWorkbook.from_filelike(pkg.open()) as wb:
             for part in parts:
+                where = f"{label}: {part.member}"
                 scan = scans[part.title]
                 rows = wb.get_sheet_by_name(part.title).to_python(skip_empty_area=False) if scan.cells else []
                 sheets.append(Sheet(part.title, rows, max(scan.last_row, len(rows)), scan.formulas,
                                     frozenset(scan.hidden), tuple(scan.merges)))
-    except (CalamineError, ValueError, OverflowError) as e:
-        problems.error("damaged-workbook", label, f"The workbook cannot be read: it is damaged ({_clean(str(e))}). "
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:  # calamine's own errors, and a panic in its Rust code, which is no Exception
+        problems.error("damaged-workbook", where, f"The workbook cannot be read: it is damaged ({_clean(str(e))}). "
                        f"{_SAVE_AS}")
         return None
     return Book(tuple(sheets))
