@@ -411,4 +411,6 @@ def check_template_cmd(file, guide_dir):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from .__main__ import run
+
+    run()

@@ -113,7 +113,7 @@ def _print_setup(ws) -> None:
 
 
 def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from .office.xlsx import column_letter as get_column_letter
 
     return get_column_letter(column)
 

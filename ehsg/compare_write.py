@@ -92,7 +92,7 @@ def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
 
 
 def _col(i: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from .office.xlsx import column_letter as get_column_letter
 
     return get_column_letter(i)
 

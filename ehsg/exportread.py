@@ -44,30 +44,18 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
         if suffix == ".json":
             return _from_json(path, text, guide, problems)
         return _from_rows(path, list(csv.reader(io.StringIO(text))), guide, "row", problems)
-    from . import xlsxfile
+    from .office.xlsx import read_workbook
 
     problems = Problems()
-    if xlsxfile.inspect(path, problems) is None:
+    book = read_workbook(path, problems)
+    if book is None:
         return None, problems
-    from python_calamine import CalamineWorkbook
+    if "Scores" in book and "About" in book:
+        return _from_rows(path, [list(r) for r in book["Scores"].iter_rows(values_only=True)], guide, "Scores!",
+                          problems)
+    from .reader import read_book
 
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = book.sheet_names
-    except Exception as e:  # calamine raises its own kinds for damaged files
-        problems.error("damaged-workbook", path.name, f"The workbook cannot be read; it may be damaged ({_plain(e)}).")
-        return None, problems
-    if "Scores" in sheets and "About" in sheets:
-        try:
-            rows = book.get_sheet_by_name("Scores").to_python()
-        except Exception as e:
-            problems.error("damaged-workbook", f"{path.name}: Scores", f"The export's Scores sheet cannot be read "
-                           f"({_plain(e)}).")
-            return None, problems
-        return _from_rows(path, rows, guide, "Scores!", problems)
-    from .reader import load_workbook_file
-
-    result = load_workbook_file(path, guide)
+    result = read_book(path, book, guide, problems)
     return result.assessment, result.problems
 
 
@@ -225,7 +213,7 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
     def loc(i, key):
         if where == "row":
             return f"{name}: row {i + 1}, column {key}"
-        from openpyxl.utils import get_column_letter
+        from .office.xlsx import column_letter as get_column_letter
 
         return f"{name}: Scores!{get_column_letter(col[key] + 1)}{i + 1}"
 
