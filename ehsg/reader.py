@@ -233,6 +233,7 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
     if header is None:
         return ()
     hrow, cols = header
+    partners_col = cols.get(norm(wbk.WF_PARTNER_ENTRIES))  # in a consolidated workbook
     out = []
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
         values = []
@@ -241,12 +242,16 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
             v = ws.cell(row=r, column=col).value if col else None
             values.append("" if v is None else unescape_control(str(v)))
         if any(v.strip() for v in values):
-            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)])))
+            entries = _whole(ws.cell(row=r, column=partners_col).value) if partners_col else None
+            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)]),
+                                    partner_entries=entries or 0))
     return tuple(out)
 
 
 def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> dict:
     sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
+    if sheet is None and partner:  # a partner's workbook gives the area and year on its Respondent sheet
+        sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.RESPONDENT_SHEET)), None)
     if sheet is None:
         problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
                        f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "

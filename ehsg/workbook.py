@@ -49,6 +49,7 @@ WF_LEAD = "How often they act as lead practitioner"
 WF_ROLE = "Their role in whole family working"
 WF_NOTES = "Evidence and notes"
 WF_HEADERS = (WF_KIND, WF_GROUP, WF_LEAD, WF_ROLE, WF_NOTES)
+WF_PARTNER_ENTRIES = "Partners' entries"   # a consolidated workbook's count of partners' words per group
 WF_SPARE_ROWS = 10
 
 _INVALID_SHEET_CHARS = re.compile(r"[\\/*?:\[\]]")
@@ -60,24 +61,31 @@ def section_sheet_name(number: int, name: str) -> str:
 
 
 def write_template(guide: Guide, path: str | Path, area: str = "", year: int | None = None,
-                   kind: str = KIND_ASSESSMENT) -> Path:
+                   kind: str = KIND_ASSESSMENT, previous=None) -> Path:
     """Write a blank workshop workbook for the guide (or a partner's, kind=respondent); returns its path."""
-    wb = build_template(guide, area=area, year=year, kind=kind)
+    wb = build_template(guide, area=area, year=year, kind=kind, previous=previous)
     return atomic_save(path, wb.save)
 
 
-def build_template(guide: Guide, area: str = "", year: int | None = None, kind: str = KIND_ASSESSMENT):
+def build_template(guide: Guide, area: str = "", year: int | None = None, kind: str = KIND_ASSESSMENT,
+                   previous=None):
+    """The workbook in memory. A partner's (kind=respondent) has no Area sheet: the area's details are the
+    partnership's to give, not a partner's. `previous` (an Assessment) adds last year's answers, read-only."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ins = wb.active
     ins.title = INSTRUCTIONS_SHEET
-    _instructions(ins, guide)
-    if kind == KIND_RESPONDENT:
-        _respondent_sheet(wb.create_sheet(RESPONDENT_SHEET))
-    _area_sheet(wb.create_sheet(AREA_SHEET), guide, area, year)
+    partner = kind == KIND_RESPONDENT
+    if partner:
+        _partner_instructions(ins, guide, area, previous)
+        _respondent_sheet(wb.create_sheet(RESPONDENT_SHEET), area, year)
+    else:
+        _instructions(ins, guide)
+        _area_sheet(wb.create_sheet(AREA_SHEET), guide, area, year)
     for section in guide.sections:
-        _section_sheet(wb.create_sheet(section_sheet_name(section.number, section.name)), guide, section)
+        _section_sheet(wb.create_sheet(section_sheet_name(section.number, section.name)), guide, section,
+                       partner=partner, previous=previous)
     _workforce_sheet(wb.create_sheet(WORKFORCE_SHEET), guide)
     _meta_sheet(wb.create_sheet(META_SHEET), guide, kind)
     wb.active = 1
@@ -112,17 +120,41 @@ def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> No
     ws.row_dimensions[row].height = max(minimum, 15.0 * lines)
 
 
-def _print_wide(ws) -> None:
-    """Print landscape, one page wide, as many pages tall as it takes."""
+def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0) -> None:
+    """How every sheet ehsg writes prints: A4 landscape, one page wide (fit_height pages tall, 0 = as many as it
+    takes), the title rows repeated on each page, the print area set to what is filled, the sheet's name and
+    `header` at the top and page numbers at the foot. Call it after the sheet is filled."""
+    from openpyxl.utils import get_column_letter
+
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = fit_height
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.print_options.horizontalCentered = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
+    # '&' starts a code in Excel's header language: a literal one is written '&&'.
+    left = header.replace("&", "&&") if header and len(header) < 120 else ""
+    ws.oddHeader.left.text = left or None
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.evenHeader.left.text, ws.evenHeader.right.text = ws.oddHeader.left.text, "&A"
+    ws.evenFooter.center.text = "Page &P of &N"
+
+
+def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
+    """fit_row for every row from first to last (default: the last filled row)."""
+    for r in range(first, (last or ws.max_row) + 1):
+        fit_row(ws, r, widths, minimum)
 
 
 def _instructions(ws, guide: Guide) -> None:
     st = _styles()
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 100
     scale = guide.scale
     if scale.levels:
         scale_text = "\n".join(f"{k}: {v}" for k, v in sorted(scale.levels.items()))
@@ -162,8 +194,66 @@ def _instructions(ws, guide: Guide) -> None:
         cell.alignment = st["wrap"]
         if font is not None:
             cell.font = font
-        fit_row(ws, i, {1: 110}, minimum=20 if i == 1 else 15)
-    _print_wide(ws)
+        fit_row(ws, i, {1: 100}, minimum=20 if i == 1 else 15)
+    print_setup(ws)
+
+
+def _partner_instructions(ws, guide: Guide, area: str, previous) -> None:
+    """Instructions written for a partner: who they are, what a score means, where evidence goes, send it back."""
+    st = _styles()
+    ws.column_dimensions["A"].width = 100
+    scale = guide.scale
+    span = f"{scale.minimum} to {scale.maximum}"
+    if scale.levels:
+        scale_text = "\n".join(f"{k}: {v}" for k, v in sorted(scale.levels.items()))
+    else:
+        scale_text = (f"A score is a whole number from {span}: the higher, the better your organisation sees the area "
+                      "doing on that descriptor. The guide's wording for each level is not included in this workbook: "
+                      "use your copy of the published Early Help System Guide.")
+    whose = f"{area}'s" if area else "the area's"
+    lines = [
+        ("Early Help System Guide self-assessment: your organisation's view", st["title"]),
+        (guide.title, st["bold"]),
+        ("", None),
+        ("Why you have this workbook", st["bold"]),
+        (f"You are one of the partners in {whose} early help system. The partnership assesses the system together "
+         "against the guide's descriptors. Before the workshop, each partner gives its own view in a workbook like "
+         "this one. The facilitator puts every partner's workbook side by side, and at the workshop the partnership "
+         "agrees one score for each descriptor. Your scores are your organisation's view, one among several.", None),
+        ("", None),
+        ("What to do", st["bold"]),
+        ("1. On the Respondent sheet, give your organisation and choose its sector. Your name is optional.", None),
+        (f"2. On each section's sheet (5 to 9), give each descriptor a score from {span} in the Score column, "
+         "from the drop-down. Leave it blank where you cannot judge: a blank is counted as no response, never as 0.",
+         None),
+        (f"3. Write your evidence in the column \"{guide.prompts.working_well}\": what your organisation sees "
+         f"working well, and how you know. Write what you would work on next in \"{guide.prompts.next}\". "
+         "Write as much as you need; line breaks (Alt+Enter) are kept. Your words are shown at the workshop under "
+         "your organisation's name.", None),
+        ("4. On the Workforce table sheet, describe in your own words the practitioner groups you know.", None),
+        ("5. Save the workbook and send it back to the facilitator. Please do not change the ID column, the "
+         "header rows or the sheet names: they are how your answers are found.", None),
+        ("", None),
+        ("What a score means", st["bold"]),
+        (scale_text, None),
+        ("", None),
+        ("How the partnership agrees a score", st["bold"]),
+        (guide.guidance, None),
+    ]
+    if previous is not None:
+        lines += [("", None), ("Last time's answers", st["bold"]),
+                  ("The grey columns on each section's sheet show the score the partnership agreed "
+                   f"{'in ' + str(previous.year) if previous.year else 'last time'} and what it chose to prioritise "
+                   "next, for reference. They are not read back: give your organisation's view today.", None)]
+    lines += [("", None), (f"Guide data: {guide.stamp}. Made by ehsg {__version__}.", None)]
+    for i, (text, font) in enumerate(lines, start=1):
+        cell = ws.cell(row=i, column=1)
+        set_text(cell, text)
+        cell.alignment = st["wrap"]
+        if font is not None:
+            cell.font = font
+        fit_row(ws, i, {1: 100}, minimum=20 if i == 1 else 15)
+    print_setup(ws)
 
 
 def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
@@ -213,26 +303,50 @@ def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
             validations[kind].add(b.coordinate)
         fit_row(ws, r, {1: 48, 3: 90})
     ws.freeze_panes = "A2"
-    _print_wide(ws)
+    print_setup(ws, "1:1", area)
 
 
-def _section_sheet(ws, guide: Guide, section) -> None:
+def previous_headers(previous) -> tuple[str, str]:
+    """Headers of last year's two read-only columns; neither matches a header ehsg reads answers from."""
+    when = f"in {previous.year}" if previous.year else "last year"
+    return (f"Agreed score {when} (for reference, not read back)",
+            f"Prioritising next {when} (for reference, not read back)")
+
+
+def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=None) -> None:
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     st = _styles()
-    headers = (HEADER_ID, HEADER_DESCRIPTOR, HEADER_SCORE, guide.prompts.working_well, guide.prompts.next)
-    widths = (7, 55, 9, 75, 60)
-    title = ws.cell(row=1, column=1, value=f"{section.number} - {section.name}")
+    headers = [HEADER_ID, HEADER_DESCRIPTOR, HEADER_SCORE, guide.prompts.working_well, guide.prompts.next]
+    widths = [7, 55, 9, 75, 60]
+    if previous is not None:
+        headers += previous_headers(previous)
+        widths += [12, 45]
+    span = f"{guide.scale.minimum} to {guide.scale.maximum}"
+    if partner:
+        heading = f"{section.number} - {section.name}: your organisation's view"
+        note_text = (f"{HEADER_SCORE}: your organisation's view, a whole number from {span} ({guide.prompts.score}). "
+                     "Leave it blank if you cannot judge: a blank is counted as no response, never as 0. "
+                     "Write your evidence and what you would prioritise next in the two columns beside it.")
+    else:
+        heading = f"{section.number} - {section.name}"
+        note_text = (f"{HEADER_SCORE}: {guide.prompts.score}. A whole number from {span}, agreed by the partnership.")
+    if previous is not None:
+        note_text += (" The grey columns show what was agreed last time, for reference: they are not read back and "
+                      "changing them changes nothing.")
+    title = ws.cell(row=1, column=1, value=heading)
     title.font = st["title"]
-    note = ws.cell(row=2, column=1, value=(
-        f"{HEADER_SCORE}: {guide.prompts.score}. A whole number from {guide.scale.minimum} to "
-        f"{guide.scale.maximum}, agreed by the partnership."))
+    note = ws.cell(row=2, column=1, value=note_text)
     note.alignment = st["wrap"]
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
-    ws.row_dimensions[2].height = 30
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
+    ws.row_dimensions[2].height = 32
+    grey = PatternFill("solid", fgColor="E7E6E6")
     for col, (text, width) in enumerate(zip(headers, widths), start=1):
         c = ws.cell(row=3, column=col, value=text)
         c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
+        if col > 5:
+            c.fill = grey
         ws.column_dimensions[c.column_letter].width = width
     # A list drop-down both offers the scores and refuses anything else typed in Excel.
     drop = DataValidation(type="list", formula1='"' + ",".join(
@@ -241,18 +355,23 @@ def _section_sheet(ws, guide: Guide, section) -> None:
         error=f"A score is a whole number from {guide.scale.minimum} to {guide.scale.maximum}.")
     ws.add_data_validation(drop)
     for r, d in enumerate(section.descriptors, start=4):
-        values = (d.id, d.text, None, None, None)
+        values = [d.id, d.text, None, None, None]
+        if previous is not None:
+            last = previous.response(d.id)
+            values += [last.score if last else None, (last.next or None) if last else None]
         for col, value in enumerate(values, start=1):
-            c = ws.cell(row=r, column=col, value=value)
-            c.alignment, c.border = (st["center"] if col in (1, 3) else st["wrap"]), st["border"]
-            if col >= 3:
+            c = ws.cell(row=r, column=col)
+            set_text(c, value)
+            c.alignment, c.border = (st["center"] if col in (1, 3, 6) else st["wrap"]), st["border"]
+            if col in (3, 4, 5):
                 c.fill = st["input_fill"]
+            elif col > 5:
+                c.fill, c.font = grey, Font(italic=True, color="404040")
         ws.cell(row=r, column=1).data_type = "s"
         drop.add(ws.cell(row=r, column=3).coordinate)
-        ws.row_dimensions[r].height = 160
+        fit_row(ws, r, {2: widths[1], **({7: widths[6]} if previous is not None else {})}, minimum=160)
     ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    _print_wide(ws)
+    print_setup(ws, "3:3")
 
 
 def _label_value_header(ws, st) -> None:
@@ -261,28 +380,34 @@ def _label_value_header(ws, st) -> None:
         c.font, c.fill, c.border = st["bold"], st["header_fill"], st["border"]
 
 
-def _respondent_sheet(ws) -> None:
+def _respondent_sheet(ws, area: str = "", year: int | None = None) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     st = _styles()
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 80
+    ws.column_dimensions["C"].width = 70
     _label_value_header(ws, st)
-    rows = ((LABEL_NAME, "Optional: who is responding."),
-            (LABEL_ORGANISATION, "The organisation you respond for, e.g. 'Sefton Council' or 'Merseyside Police'."),
-            (LABEL_SECTOR, "Choose from the list: " + ", ".join(SECTORS) + "."))
-    for r, (label, guidance) in enumerate(rows, start=2):
+    rows = ((LABEL_NAME, None, "Optional: who is responding."),
+            (LABEL_ORGANISATION, None, "The organisation you respond for, e.g. 'Sefton Council' or "
+             "'Merseyside Police'. Your scores and evidence are shown at the workshop under this name."),
+            (LABEL_SECTOR, None, "Choose from the list: " + ", ".join(SECTORS) + "."),
+            (LABEL_AREA, area or None, "The area whose early help system you are assessing, filled in by the "
+             "facilitator. If it is wrong, tell the facilitator rather than changing it."),
+            (LABEL_YEAR, year, "The year of the self-assessment, filled in by the facilitator."))
+    for r, (label, value, guidance) in enumerate(rows, start=2):
         a = ws.cell(row=r, column=1, value=label)
-        a.font, a.border = st["bold"], st["border"]
+        a.font, a.border, a.alignment = st["bold"], st["border"], st["wrap"]
         b = ws.cell(row=r, column=2)
-        b.fill, b.border = st["input_fill"], st["border"]
+        set_text(b, value)
+        b.fill, b.border, b.alignment = st["input_fill"], st["border"], st["wrap"]
         c = ws.cell(row=r, column=3, value=guidance)
         c.alignment, c.border = st["wrap"], st["border"]
-        fit_row(ws, r, {3: 80})
+        fit_row(ws, r, {3: 70})
     dv = DataValidation(type="list", formula1='"' + ",".join(SECTORS) + '"', allow_blank=True)
     ws.add_data_validation(dv)
     dv.add("B4")
+    print_setup(ws, "1:1")
 
 
 def _workforce_sheet(ws, guide: Guide) -> None:
@@ -294,8 +419,8 @@ def _workforce_sheet(ws, guide: Guide) -> None:
     note = ws.cell(row=2, column=1, value=intro)
     note.alignment = st["wrap"]
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
-    ws.row_dimensions[2].height = 60
-    for col, (text, width) in enumerate(zip(WF_HEADERS, (24, 36, 34, 34, 60)), start=1):
+    widths = (24, 36, 34, 34, 60)
+    for col, (text, width) in enumerate(zip(WF_HEADERS, widths), start=1):
         c = ws.cell(row=3, column=col, value=text)
         c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
         ws.column_dimensions[c.column_letter].width = width
@@ -307,9 +432,12 @@ def _workforce_sheet(ws, guide: Guide) -> None:
             c.alignment, c.border = st["wrap"], st["border"]
             if col >= 3 or kind is None:
                 c.fill = st["input_fill"]
+        # room to write, and never less than the group's own name needs
+        fit_row(ws, r, {1: widths[0], 2: widths[1]}, minimum=45)
         r += 1
+    fit_row(ws, 2, {1: sum(widths)}, minimum=30)
     ws.freeze_panes = "C4"
-    _print_wide(ws)
+    print_setup(ws, "3:3")
 
 
 def _meta_sheet(ws, guide: Guide, kind: str) -> None:
