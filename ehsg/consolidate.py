@@ -29,15 +29,17 @@ def split_for_cell(text: str, limit: int = CELL_LIMIT) -> list[str]:
     parts, i = [], 0
     while i < len(text):
         n = min(limit, len(text) - i)
-        while len(wbk.ooxml_escape(text[i:i + n])) > limit:   # escaping can lengthen a part
-            n -= max(1, len(wbk.ooxml_escape(text[i:i + n])) - limit)
+        excess = len(wbk.ooxml_escape(text[i:i + n])) - limit   # escaping can lengthen a part
+        while excess > 0 and n > 1:
+            n = max(1, n - excess)                                # each character dropped shortens it by 1 or more
+            excess = len(wbk.ooxml_escape(text[i:i + n])) - limit
         if i + n < len(text):
             window = text[i + max(1, n - _SPLIT_LOOKBACK):i + n]
             cut = max(window.rfind("\n"), window.rfind(" "))
             if cut >= 0:
                 n = max(1, n - _SPLIT_LOOKBACK) + cut + 1
-            if text[i + n - 1] == "\r" and text[i + n:i + n + 1] == "\n" and n > 1:  # keep a \r\n together
-                n -= 1
+            if text[i + n - 1] == "\r" and text[i + n:i + n + 1] == "\n":  # keep a \r\n together
+                n = n - 1 if n > 1 else 2
         parts.append(text[i:i + n])
         i += n
     return parts or [""]
