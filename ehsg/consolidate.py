@@ -99,7 +99,10 @@ def build_consolidated(workshop: Workshop, guide: Guide, accept_proposed: bool =
         for i, h in enumerate(STAT_HEADERS):
             c = ws.cell(row=3, column=first + i, value=h)
             c.font, c.fill, c.alignment = bold, header_fill, wrap
-            ws.column_dimensions[c.column_letter].width = 30 if i >= 8 else 10
+            ws.column_dimensions[c.column_letter].width = (28 if i == 8 else 18) if i >= 8 else 8.5
+        for letter, width in zip("BDE", (40, 40, 35)):   # narrower than a partner's: this sheet also holds the stats
+            ws.column_dimensions[letter].width = width
+        wbk.fit_row(ws, 3, {first + i: 8.5 for i in range(8)})
         ws.cell(row=2, column=1).value = (
             f"Score and the two questions: what the partnership AGREES, filled in after discussion. "
             f"{HEADER_PROPOSED}: {ROUNDING_RULE}. 'Discuss?' marks descriptors where partners' scores are "
@@ -124,7 +127,7 @@ def build_consolidated(workshop: Workshop, guide: Guide, accept_proposed: bool =
                     c.fill = flag_fill
             if accept_proposed and st.id not in flagged and st.proposed is not None:
                 ws.cell(row=r, column=header[wbk.HEADER_SCORE]).value = st.proposed
-            wbk.fit_row(ws, r, {2: 55, first + 8: 30}, minimum=ws.row_dimensions[r].height or 15)
+            wbk.fit_row(ws, r, {2: 40, first + 8: 28, first + 9: 18}, minimum=90)
         wbk.print_setup(ws, "3:3", workshop.area)
     _discussion_sheet(wb.create_sheet("Discussion", 1), workshop, guide)
     _summary_sheet(wb.create_sheet("Summary", 2), workshop, guide)
@@ -146,40 +149,45 @@ def entries_by_group(evidence: list[tuple]) -> dict[str, int]:
 
 
 def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
+    """One row per descriptor, flagged first; one narrow column per partner so it prints on few pages."""
     from openpyxl.styles import Font
 
     flagged = {s.id for s in workshop.flagged()}
     last = workshop.previous
+    who = [f"{p.label} – {p.name}" if p.name else p.label for p, _ in workshop.partners]
     headers = ["ID", "Descriptor", "Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread",
-               HEADER_PROPOSED, "Partners' scores"]
-    widths = [6, 45, 9, 10, 9, 7, 8, 8, 7, 9, 34]
+               HEADER_PROPOSED, *who]
+    widths = [6, 42, 9, 10, 9, 7, 8, 8, 7, 9, *[12] * len(who)]
     if last is not None:
         headers += list(wbk.previous_headers(last))
-        widths += [10, 40]
+        widths += [12, 60]
     rows = []
     for st in workshop.discussion_order():
         d = guide.descriptor(st.id)
         row = [st.id, d.short, "Yes" if st.id in flagged else "No", st.n, st.blanks, _fmt(st.mean),
-               st.minimum, st.maximum, st.spread, st.proposed, partner_scores(st)]
+               st.minimum, st.maximum, st.spread, st.proposed,
+               *["no response" if p.score is None else p.score for p in st.responses]]
         if last is not None:
             r = last.response(st.id)
             row += [r.score if r else None, (r.next or None) if r else None]
         rows.append(row)
-    ws["A1"] = "Descriptors to discuss: widest spread of partners' scores first, then the rest in the guide's order"
+    ws["A1"] = ("Descriptors to discuss: widest spread of partners' scores first, then the rest in the guide's "
+                "order. One column per partner.")
     ws["A1"].font = Font(bold=True, size=13)
     wbk.write_table(ws, headers, rows, widths, start_row=2)
-    wbk.fit_rows(ws, {2: 45, 11: 34, **({13: 40} if last is not None else {})}, 3)
+    wbk.fit_rows(ws, {2: 42, **({len(headers): 60} if last is not None else {})}, 3)
     ws.auto_filter.ref = f"A2:{ws.cell(row=2, column=len(headers)).column_letter}{ws.max_row}"
     wbk.print_setup(ws, "2:2", workshop.area)
 
 
 def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     ws["A1"] = "Workshop summary"
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (f"{len(workshop.partners)} partner(s). Proposed score: {ROUNDING_RULE}. Descriptors flagged for "
                 f"discussion: {len(workshop.flagged())} (spread of {workshop.flag_range} or more).")
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     wbk.write_table(ws, ("Section", "Scores given", "Mean score"),
                     [(name, n, _fmt(mean)) for name, n, mean in section_means(workshop, guide)], (34, 14, 12),
                     start_row=4)
@@ -190,11 +198,16 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
                     start_row=start)
     ws.freeze_panes = None
     ws.cell(row=start + len(rows) + 2, column=1, value="Partners").font = Font(bold=True)
+    widths = {1: 34, 2: 14, 3: 12}
     for i, (who, file) in enumerate(workshop.partners, start=start + len(rows) + 3):
         for col, value in enumerate((who.label, who.name or None, file), start=1):
-            wbk.set_text(ws.cell(row=i, column=col), value)
-    wbk.fit_rows(ws, {1: 34}, 4)
-    wbk.fit_row(ws, 2, {1: 34 + 14 + 12 + 14 * len(sectors)})
+            c = ws.cell(row=i, column=col)
+            wbk.set_text(c, value)
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    last_col = max(3, 1 + len(sectors))
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
+    wbk.fit_rows(ws, widths, 4)
+    wbk.fit_row(ws, 2, {1: 34 + 14 * (last_col - 1)})
     wbk.print_setup(ws, None, workshop.area)
 
 
@@ -206,13 +219,11 @@ def _evidence_sheet(ws, rows: list[tuple], workshop: Workshop) -> None:
                 "(Part '2 of 3 (continued)').")
     ws["A1"].font = Font(italic=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EVIDENCE_HEADERS))
-    widths = (6, 26, 24, 14, 14, 9, 24, 11, 90)
+    widths = (5, 22, 22, 12, 10, 8, 22, 9, 70)
     wbk.write_table(ws, EVIDENCE_HEADERS, rows, widths, start_row=2)
     ws.auto_filter.ref = f"A2:I{max(2, ws.max_row)}"
     ws.row_dimensions[1].height = 30
-    wbk.fit_rows(ws, {2: 26, 3: 24, 7: 24, 9: 90}, 3)
-    for r in range(3, ws.max_row + 1):   # a spreadsheet row is at most 409 points tall
-        ws.row_dimensions[r].height = min(409, ws.row_dimensions[r].height or 15)
+    wbk.fit_rows(ws, dict(enumerate(widths, start=1)), 3)
     wbk.print_setup(ws, "2:2", workshop.area)
 
 
@@ -231,7 +242,8 @@ def _chart_sheet(ws, workshop: Workshop) -> None:
                     [(st.id, st.minimum or 0, st.spread or 0, _fmt(st.mean)) for st in workshop.stats],
                     (8, 10, 10, 10))
     add_spread_chart(ws)
-    wbk.print_setup(ws, None, workshop.area, fit_height=1)
+    # the chart (anchored at F2, 24 cm by 13 cm) lies beyond the table's cells: print them both on one page
+    wbk.print_setup(ws, None, workshop.area, fit_height=1, area=f"A1:S{max(33, ws.max_row)}")
 
 
 def add_spread_chart(ws) -> None:

@@ -42,6 +42,29 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
+def _keep_rows_together(table) -> None:
+    """No row splits across pages, and every row stays on the page with the next (a box prints whole)."""
+    from docx.oxml import OxmlElement
+
+    for i, row in enumerate(table.rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if i < len(table.rows) - 1:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
+def _widths(table, widths) -> None:
+    """Column widths that Word and LibreOffice both honour: the table grid and every cell."""
+    from docx.shared import Cm
+
+    for column, width in zip(table.columns, widths):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
+
+
 def build_pack(workshop: Workshop, guide: Guide, produced: dt.date | None = None):
     """The pack as a python-docx Document, built from plain values."""
     from docx import Document
@@ -108,18 +131,17 @@ def build_pack(workshop: Workshop, guide: Guide, produced: dt.date | None = None
             row[1].text = "–" if p.score is None else str(p.score)
             row[2].text = _text(p.working_well)
             row[3].text = _text(p.next)
-        for row in t.rows:
-            for cell, width in zip(row.cells, WIDTHS):
-                cell.width = Cm(width)
-        doc.add_paragraph("")
+        _widths(t, WIDTHS)
+        doc.add_paragraph("").paragraph_format.keep_with_next = True
         box = doc.add_table(rows=3, cols=2)
         box.style = "Table Grid"
         box.autofit = False
-        for row, (label, height) in zip(box.rows, (("Agreed score (0 to 5)", 1.2),
-                                                    ("Actions agreed (what, who, by when)", 4.5),
-                                                    ("Evidence to record for the submission", 4.5))):
+        for row, (label, height) in zip(box.rows, (("Agreed score (0 to 5)", 1.0),
+                                                    ("Actions agreed (what, who, by when)", 3.5),
+                                                    ("Evidence to record for the submission", 3.5))):
             row.cells[0].text = label
             row.cells[0].paragraphs[0].runs[0].bold = True
             row.height, row.height_rule = Cm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
-            row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(13.5)
+        _widths(box, (4.5, 13.5))
+        _keep_rows_together(box)
     return doc

@@ -115,14 +115,17 @@ def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> No
     for col, width in widths.items():
         value = ws.cell(row=row, column=col).value
         if isinstance(value, str) and value:
-            per_line = max(1.0, width * 1.15)
+            per_line = max(1.0, width * 1.05)
             lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
-    ws.row_dimensions[row].height = max(minimum, 15.0 * lines)
+    # 409 points is the tallest row a spreadsheet allows
+    ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
 
 
-def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0) -> None:
+def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0,
+                area: str | None = None) -> None:
     """How every sheet ehsg writes prints: A4 landscape, one page wide (fit_height pages tall, 0 = as many as it
-    takes), the title rows repeated on each page, the print area set to what is filled, the sheet's name and
+    takes), the title rows repeated on each page, the print area set to what is filled (or `area`: a sheet whose
+    chart lies beyond its cells), the sheet's name and
     `header` at the top and page numbers at the foot. Call it after the sheet is filled."""
     from openpyxl.utils import get_column_letter
 
@@ -136,7 +139,7 @@ def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height:
     ws.print_options.horizontalCentered = False
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
+    ws.print_area = area or f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
     # '&' starts a code in Excel's header language: a literal one is written '&&'.
     left = header.replace("&", "&&") if header and len(header) < 120 else ""
     ws.oddHeader.left.text = left or None
@@ -195,7 +198,7 @@ def _instructions(ws, guide: Guide) -> None:
         if font is not None:
             cell.font = font
         fit_row(ws, i, {1: 100}, minimum=20 if i == 1 else 15)
-    print_setup(ws)
+    print_setup(ws, fit_height=1)
 
 
 def _partner_instructions(ws, guide: Guide, area: str, previous) -> None:
@@ -253,7 +256,7 @@ def _partner_instructions(ws, guide: Guide, area: str, previous) -> None:
         if font is not None:
             cell.font = font
         fit_row(ws, i, {1: 100}, minimum=20 if i == 1 else 15)
-    print_setup(ws)
+    print_setup(ws, fit_height=1)
 
 
 def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
@@ -319,10 +322,10 @@ def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=No
 
     st = _styles()
     headers = [HEADER_ID, HEADER_DESCRIPTOR, HEADER_SCORE, guide.prompts.working_well, guide.prompts.next]
-    widths = [7, 55, 9, 75, 60]
+    widths = [6, 45, 8, 60, 45]
     if previous is not None:
         headers += previous_headers(previous)
-        widths += [12, 45]
+        widths += [10, 40]
     span = f"{guide.scale.minimum} to {guide.scale.maximum}"
     if partner:
         heading = f"{section.number} - {section.name}: your organisation's view"
@@ -348,6 +351,7 @@ def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=No
         if col > 5:
             c.fill = grey
         ws.column_dimensions[c.column_letter].width = width
+    fit_row(ws, 3, dict(enumerate(widths, start=1)))
     # A list drop-down both offers the scores and refuses anything else typed in Excel.
     drop = DataValidation(type="list", formula1='"' + ",".join(
         str(n) for n in range(guide.scale.minimum, guide.scale.maximum + 1)) + '"', allow_blank=True,
@@ -369,7 +373,7 @@ def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=No
                 c.fill, c.font = grey, Font(italic=True, color="404040")
         ws.cell(row=r, column=1).data_type = "s"
         drop.add(ws.cell(row=r, column=3).coordinate)
-        fit_row(ws, r, {2: widths[1], **({7: widths[6]} if previous is not None else {})}, minimum=160)
+        fit_row(ws, r, {2: widths[1], **({7: widths[6]} if previous is not None else {})}, minimum=120)
     ws.freeze_panes = "C4"
     print_setup(ws, "3:3")
 
@@ -528,6 +532,8 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
         c.alignment = Alignment(wrap_text=True, vertical="top")
         if widths:
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
+    if widths:
+        fit_row(ws, start_row, dict(enumerate(widths, start=1)))
     for r, row in enumerate(rows, start=start_row + 1):
         for i, v in enumerate(row, start=1):
             c = ws.cell(row=r, column=i)
