@@ -10,7 +10,7 @@ from .submission import xml_safe
 from .workshop import ROUNDING_RULE, Workshop
 
 # Column widths in cm on A4 portrait with 1.5 cm margins (18 cm of text): partner, score, the two questions.
-WIDTHS = (3.0, 1.2, 6.9, 6.9)
+WIDTHS = (3.6, 1.5, 6.45, 6.45)
 
 
 def _text(value: str) -> str:
@@ -142,6 +142,6 @@ def build_pack(workshop: Workshop, guide: Guide, produced: dt.date | None = None
             row.cells[0].text = label
             row.cells[0].paragraphs[0].runs[0].bold = True
             row.height, row.height_rule = Cm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
-        _widths(box, (4.5, 13.5))
+        _widths(box, (5.0, 13.0))
         _keep_rows_together(box)
     return doc
