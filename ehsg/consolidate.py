@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import workbook as wbk
 from .guide import Guide
+from .partnerbook import previous_headers
 from .workshop import ROUNDING_RULE, DescriptorStats, Workshop, sector_section_means, section_means
 
 HEADER_PROPOSED = "Proposed score"
@@ -159,7 +160,7 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
                HEADER_PROPOSED, *who]
     widths = [6, 42, 9, 10, 9, 7, 8, 8, 7, 9, *[12] * len(who)]
     if last is not None:
-        headers += list(wbk.previous_headers(last))
+        headers += list(previous_headers(last))
         widths += [12, 60]
     rows = []
     for st in workshop.discussion_order():
