@@ -219,7 +219,7 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
     """
     from .consolidate import write_workshop
     from .outputs import refuse_overwriting_inputs
-    from .workshop import collect_files
+    from .workshop import collect_files, printable
     from .workshop import merge as merge_workshop
 
     guide = _guide(guide_dir)
@@ -237,7 +237,7 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
         sys.exit(1)
     write_workshop(workshop, guide, output, pack, accept_proposed=accept_proposed)
     flagged = workshop.flagged()
-    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({workshop.area or 'area not given'}"
+    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({printable(workshop.area) or 'area not given'}"
                f"{', ' + str(workshop.year) if workshop.year else ''}). {len(flagged)} descriptor(s) flagged for "
                "discussion" + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
     if accept_proposed:

@@ -104,6 +104,11 @@ def name_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
 
 
+def printable(text: str) -> str:
+    """Text from a file as it may be shown on a terminal: control characters (escape sequences) spelled out."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None, year: int | None = None
                 ) -> tuple[str, int | None, list[Problem]]:
     """The area and year the partners agree on (or the ones given), and an error for each file that differs.
@@ -117,13 +122,13 @@ def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None,
         for f, v in said:
             if name_key(v) != name_key(area):
                 problems.append(Problem("area-differs", "error", f"{f}: Area",
-                                        f"This workbook is for the area '{v}', not '{area}' (given with --area). "
+                                        f"This workbook is for the area '{printable(v)}', not '{printable(area)}' (given with --area). "
                                         "Correct it, or leave this file out of the merge."))
     elif len(keys) > 1:
-        names = ", ".join(f"'{v}'" for v in dict.fromkeys(v for _, v in said))
+        names = ", ".join(f"'{printable(v)}'" for v in dict.fromkeys(v for _, v in said))
         for f, v in said:
             problems.append(Problem("area-differs", "error", f"{f}: Area",
-                                    f"This workbook is for the area '{v}'; the partners' workbooks name "
+                                    f"This workbook is for the area '{printable(v)}'; the partners' workbooks name "
                                     f"{len(keys)} different areas ({names}). Every partner must assess the same "
                                     "area: correct the Area on the Respondent sheet, or leave the file out."))
     elif said:
@@ -265,7 +270,7 @@ def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessmen
             key = (name_key(a.respondent.name), name_key(a.respondent.organisation))
             if key in seen_who and any(key):
                 file_problems.error("duplicate-respondent", f"{f.name}: Respondent",
-                                    f"{a.respondent.label} already responded in {seen_who[key]}. If two people from "
+                                    f"{printable(a.respondent.label)} already responded in {seen_who[key]}. If two people from "
                                     "one organisation responded, give each their name.")
             seen_who[key] = f.name
         problems.extend(file_problems.items)

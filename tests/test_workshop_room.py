@@ -318,3 +318,9 @@ def test_discussion_pack_has_page_numbers_header_and_a_box_to_record(guide, part
     assert [r.cells[0].text for r in boxes[0].rows][1] == "Actions agreed (what, who, by when)"
     partners_table = doc.tables[0]
     assert partners_table.rows[0].cells[1].width < partners_table.rows[0].cells[2].width / 4
+
+
+def test_area_names_reach_the_terminal_escaped(partners, tmp_path):
+    set_respondent(partners / "police.xlsx", Area=ooxml_escape("Knowsley\x1b[2J"))   # as Excel stores it
+    res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(tmp_path / "c.xlsx")])
+    assert res.exit_code == 1 and "\x1b" not in res.output and "'Knowsley\\x1b[2J'" in res.output
