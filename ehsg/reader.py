@@ -283,6 +283,16 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
         else:
             out["year"] = y
     if partner:  # a partner's workbook carries scores and evidence only
+        if norm(ws.title) == norm(wbk.AREA_SHEET):   # an older partner's workbook still had the Area questions
+            asked = (wbk.LABEL_DATA_MODEL, wbk.LABEL_CHANGED, wbk.LABEL_CURRENT, *wbk.LABEL_PRIORITIES,
+                     *(q.label for q in guide.permissions))
+            answered = [label for label in asked if norm(label) in cells
+                        and ws.cell(row=cells[norm(label)][0], column=cells[norm(label)][1]).value not in (None, "")]
+            if answered:
+                problems.warning("partner-area-ignored", ws.title, "This partner answered the partnership's own "
+                                 f"questions ({', '.join(answered)}). A partner's workbook gives scores and evidence "
+                                 "only: these answers are not used. Agree them together and type them on the Area "
+                                 "sheet of the consolidated workbook.")
         return out
     numbers = [m.number for m in guide.data_models]
     span = f"{min(numbers)} to {max(numbers)}"

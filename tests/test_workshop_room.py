@@ -324,3 +324,25 @@ def test_area_names_reach_the_terminal_escaped(partners, tmp_path):
     set_respondent(partners / "police.xlsx", Area=ooxml_escape("Knowsley\x1b[2J"))   # as Excel stores it
     res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(tmp_path / "c.xlsx")])
     assert res.exit_code == 1 and "\x1b" not in res.output and "'Knowsley\\x1b[2J'" in res.output
+
+
+def test_an_older_partner_workbook_with_area_answers_is_told_they_are_not_used(guide, tmp_path):
+    from ehsg.workbook import build_template
+
+    wb = build_template(guide, kind=KIND_RESPONDENT)
+    wb.remove(wb["Respondent"])
+    old = build_template(guide)                       # the older layout: an Area sheet in a partner's workbook
+    area = wb.create_sheet("Area", 1)
+    for row in old["Area"].iter_rows(values_only=True):
+        area.append(row)
+    resp = wb.create_sheet("Respondent", 1)
+    for row in (("Label", "Value"), ("Organisation", "Old Org")):
+        resp.append(row)
+    labels = {area.cell(row=r, column=1).value: r for r in range(2, area.max_row + 1)}
+    area.cell(row=labels["Data model"], column=2).value = 5
+    area.cell(row=labels["Priority descriptor 1"], column=2).value = "9.9"
+    path = tmp_path / "old.xlsx"
+    wb.save(path)
+    _, problems = load_partners([path], guide)
+    (p,) = [p for p in problems if p.code == "partner-area-ignored"]
+    assert "Data model, Priority descriptor 1" in p.message and not [p for p in problems if p.is_error]
