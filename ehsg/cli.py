@@ -105,7 +105,7 @@ def template(output, area, year, respondent, previous, guide_dir):
             click.echo("ehsg: --previous is for partners' workbooks: add --respondent.", err=True)
             sys.exit(2)
         refuse_overwriting_inputs(output, [previous])
-        last, problems = load_previous(previous, guide)
+        last, problems = load_previous(previous, guide, area)
         for p in problems:
             click.echo(f"  {p}", err=True)
         if last is None:

@@ -173,19 +173,20 @@ def merge(files: list[Path], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE,
     """Load and check every partner's workbook (see collect_files; and last time's, if given); the workshop, or None when any
     input has an error. Every problem found is returned, errors and warnings."""
     partners, problems = load_partners(files, guide)
+    chosen_area, _, differs = agreed_area(partners, area, year)
+    problems.extend(differs)
     last = None
     if previous is not None:
-        last, more = load_previous(previous, guide)
+        last, more = load_previous(previous, guide, chosen_area)
         problems.extend(more)
-    _, _, differs = agreed_area(partners, area, year)
-    problems.extend(differs)
     if any(p.is_error for p in problems) or not partners:
         return None, problems
     return aggregate(partners, guide, flag_range, area, year, last), problems
 
 
-def load_previous(path: str | Path, guide: Guide) -> tuple[Assessment | None, list[Problem]]:
-    """Last time's agreed workbook: its scores and 'prioritising next' are shown beside this year's."""
+def load_previous(path: str | Path, guide: Guide, area: str = "") -> tuple[Assessment | None, list[Problem]]:
+    """Last time's agreed workbook: its scores and 'prioritising next' are shown beside this year's. Given the
+    area it is for, a workbook of another area is pointed out (a warning: names do change)."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: no such file.")
@@ -196,7 +197,10 @@ def load_previous(path: str | Path, guide: Guide) -> tuple[Assessment | None, li
     if a is not None and a.kind == KIND_RESPONDENT:
         problems.append(Problem("previous-is-partner", "error", path.name, "This is one partner's workbook, not "
                                 "the partnership's agreed self-assessment from last time."))
-    return (None if problems else a), problems
+    if a is not None and area and a.area and name_key(a.area) != name_key(area):
+        problems.append(Problem("previous-other-area", "warning", path.name,
+                                f"Last time's workbook is for '{printable(a.area)}', this one for '{printable(area)}'."))
+    return (None if any(p.is_error for p in problems) else a), problems
 
 
 def section_means(workshop: Workshop, guide: Guide) -> list[tuple[str, int, float | None]]:

@@ -202,6 +202,7 @@ def test_agree_fills_unflagged_open_scores_and_never_overwrites(guide, partners,
     assert "Still open, flagged for discussion: 5.2, 6.1, 6.2, 7.1, 7.2, 8.1, 8.2, 9.1, 9.2." in res.output
     assert "1 already agreed, left as they were." in res.output
     assert openpyxl.load_workbook(agreed)["Spread chart"]._charts
+    _assert_prints(openpyxl.load_workbook(agreed))     # the copy keeps its print settings
     again = tmp_path / "again.xlsx"
     res = CliRunner().invoke(main, ["agree", str(agreed), "-o", str(again), "--only", "7.1"])
     assert res.exit_code == 0 and "1 agreed score(s) filled from the proposals (7.1: 2)" in res.output
@@ -254,6 +255,7 @@ def test_partner_workbook_shows_last_time_and_merge_carries_it(guide, tmp_path):
     res = CliRunner().invoke(main, ["merge", str(filled), str(b), "-o", str(c), "--previous", str(EXAMPLE),
                                     "--pack", str(tmp_path / "pack.docx")])
     assert res.exit_code == 0, res.output
+    assert "[previous-other-area]" not in res.output
     assert _scores(filled, guide)["5.1"] == 1          # the reference columns are not read back
     d = openpyxl.load_workbook(c)["Discussion"]
     header = [x.value for x in d[2]]
@@ -346,3 +348,10 @@ def test_an_older_partner_workbook_with_area_answers_is_told_they_are_not_used(g
     _, problems = load_partners([path], guide)
     (p,) = [p for p in problems if p.code == "partner-area-ignored"]
     assert "Data model, Priority descriptor 1" in p.message and not [p for p in problems if p.is_error]
+
+
+def test_last_time_from_another_area_is_pointed_out(partners, tmp_path):
+    res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(tmp_path / "c.xlsx"), "--previous",
+                                    str(EXAMPLE)])
+    assert res.exit_code == 0 and "Last time's workbook is for 'Sefton', this one for 'Exampleshire (invented)'" \
+        in res.output and "[previous-other-area]" in res.output
