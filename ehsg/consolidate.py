@@ -176,6 +176,8 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
                 "order. One column per partner.")
     ws["A1"].font = Font(bold=True, size=13)
     wbk.write_table(ws, headers, rows, widths, start_row=2)
+    # partners' names head narrow columns in bold: allow for fewer characters a line than body text
+    wbk.fit_row(ws, 2, {i: w * 0.7 for i, w in enumerate(widths, start=1)})
     wbk.fit_rows(ws, {2: 42, **({len(headers): 60} if last is not None else {})}, 3)
     ws.auto_filter.ref = f"A2:{ws.cell(row=2, column=len(headers)).column_letter}{ws.max_row}"
     wbk.print_setup(ws, "2:2", workshop.area)
@@ -196,7 +198,7 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     start = 6 + len(guide.sections)
     ws.cell(row=start - 1, column=1, value="Mean score by sector and section").font = Font(bold=True)
     wbk.write_table(ws, ("Section", *sectors), [(name, *[_fmt(v) for v in cells]) for name, cells in rows],
-                    start_row=start)
+                    (34, *[14] * len(sectors)), start_row=start)
     ws.freeze_panes = None
     ws.cell(row=start + len(rows) + 2, column=1, value="Partners").font = Font(bold=True)
     widths = {1: 34, 2: 14, 3: 12}
@@ -209,6 +211,7 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
     wbk.fit_rows(ws, widths, 4)
     wbk.fit_row(ws, 2, {1: 34 + 14 * (last_col - 1)})
+    wbk.fit_row(ws, start, {i: 14 * 0.7 for i in range(2, 2 + len(sectors))})   # sector names head the columns
     wbk.print_setup(ws, None, workshop.area)
 
 
