@@ -355,3 +355,10 @@ def test_last_time_from_another_area_is_pointed_out(partners, tmp_path):
                                     str(EXAMPLE)])
     assert res.exit_code == 0 and "Last time's workbook is for 'Sefton', this one for 'Exampleshire (invented)'" \
         in res.output and "[previous-other-area]" in res.output
+
+
+def test_merge_writes_both_outputs_or_neither(partners, tmp_path):
+    out = tmp_path / "c.xlsx"
+    res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(out), "--pack", str(tmp_path / "no" / "p.docx")])
+    assert res.exit_code == 2 and "does not exist" in res.output
+    assert not out.exists() and not list(tmp_path.glob(".c.xlsx.*"))
