@@ -85,17 +85,36 @@ def main():
 @click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
               help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
+@click.option("--previous", metavar="LAST.xlsx", default=None,
+              help="With --respondent: show last time's agreed score and 'prioritising next' beside each "
+                   "descriptor (read-only), from that agreed workbook.")
 @guide_option
 @friendly
-def template(output, area, year, respondent, guide_dir):
+def template(output, area, year, respondent, previous, guide_dir):
     """Write a blank workshop workbook to hand out."""
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
     guide = _guide(guide_dir)
     kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
-    path = write_template(guide, output, area=area, year=year, kind=kind)
+    last = None
+    if previous:
+        from .outputs import refuse_overwriting_inputs
+        from .workshop import load_previous
+
+        if not respondent:
+            click.echo("ehsg: --previous is for partners' workbooks: add --respondent.", err=True)
+            sys.exit(2)
+        refuse_overwriting_inputs(output, [previous])
+        last, problems = load_previous(previous, guide, area)
+        for p in problems:
+            click.echo(f"  {p}", err=True)
+        if last is None:
+            click.echo(f"ehsg: {previous} cannot be used as last time's answers; nothing was written.", err=True)
+            sys.exit(1)
+    path = write_template(guide, output, area=area, year=year, kind=kind, previous=last)
     what = "partner's workbook" if respondent else "workbook"
-    click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+    click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}"
+               + (f", with last time's answers from {previous}" if last is not None else "") + ".")
 
 
 @main.command()
@@ -209,38 +228,77 @@ def brief(file, output, template_file, draft, date, guide_dir):
 @click.option("--pack", metavar="PACK.docx", default=None, help="Also write a printable discussion pack.")
 @click.option("--flag-range", type=click.IntRange(1, 5), default=2, show_default=True,
               help="Flag a descriptor for discussion when partners' scores are this far apart or more.")
+@click.option("--area", default=None, help="The area: every partner that names one must name this one.")
+@click.option("--year", type=int, default=None, help="The year: every partner that gives one must give this one.")
+@click.option("--previous", metavar="LAST.xlsx", default=None,
+              help="Last time's agreed workbook: its scores and 'prioritising next' join the Discussion sheet "
+                   "and the pack.")
+@click.option("--accept-proposed", is_flag=True,
+              help="Fill the agreed score of every descriptor NOT flagged for discussion with its proposal.")
 @guide_option
 @friendly
-def merge(inputs, output, pack, flag_range, guide_dir):
+def merge(inputs, output, pack, flag_range, area, year, previous, accept_proposed, guide_dir):
     """Merge partners' workbooks: statistics, disagreements and attributed evidence per descriptor.
 
-    Refuses (exit 1, nothing written) when any partner's workbook has errors, listing them all.
+    Refuses (exit 1, nothing written) when any partner's workbook has errors, or partners name different
+    areas or years, listing them all.
     """
-    from .consolidate import write_consolidated, write_discussion_pack
+    from .consolidate import write_workshop
     from .outputs import refuse_overwriting_inputs
-    from .workshop import aggregate, collect_files, load_partners
+    from .workshop import collect_files, printable
+    from .workshop import merge as merge_workshop
 
     guide = _guide(guide_dir)
     files = collect_files(list(inputs))
-    refuse_overwriting_inputs(output, files)
+    others = [previous] if previous else []
+    refuse_overwriting_inputs(output, files + others)
     if pack:
-        refuse_overwriting_inputs(pack, files + [output])
-    partners, problems = load_partners(files, guide)
+        refuse_overwriting_inputs(pack, files + others + [output])
+    workshop, problems = merge_workshop(files, guide, flag_range, area=area, year=year, previous=previous)
     errors = [p for p in problems if p.is_error]
     for p in problems:
         click.echo(f"  {p}", err=True)
-    if errors or not partners:
-        click.echo(f"ehsg: {len(errors)} error(s) in the partners' workbooks; nothing was written.", err=True)
+    if workshop is None:
+        click.echo(f"ehsg: {len(errors)} error(s) in the workbooks above; nothing was written.", err=True)
         sys.exit(1)
-    workshop = aggregate(partners, guide, flag_range)
-    write_consolidated(workshop, guide, output)
-    if pack:
-        write_discussion_pack(workshop, guide, pack)
+    write_workshop(workshop, guide, output, pack, accept_proposed=accept_proposed)
     flagged = workshop.flagged()
-    click.echo(f"Merged {len(partners)} partners into {output}. {len(flagged)} descriptor(s) flagged for discussion"
-               + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
+    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({printable(workshop.area) or 'area not given'}"
+               f"{', ' + str(workshop.year) if workshop.year else ''}). {len(flagged)} descriptor(s) flagged for "
+               "discussion" + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
+    if accept_proposed:
+        n = sum(1 for s in workshop.stats if s.proposed is not None and s not in flagged)
+        click.echo(f"Agreed scores filled from the proposals for {n} descriptor(s) not flagged for discussion.")
     if pack:
         click.echo(f"Wrote the discussion pack {pack}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False), metavar="CONSOLIDATED.xlsx")
+@click.option("-o", "--output", required=True, metavar="AGREED.xlsx", help="Workbook to write (a copy).")
+@click.option("--only", metavar="IDS", default=None,
+              help="Only these descriptors, comma-separated, e.g. 5.1,7.3 (flagged ones included if named).")
+@click.option("--include-flagged", is_flag=True, help="Also fill descriptors flagged for discussion.")
+@guide_option
+@friendly
+def agree(file, output, only, include_flagged, guide_dir):
+    """Fill open agreed scores from the partners' proposed scores, never overwriting an agreed score.
+
+    By default every open descriptor not flagged for discussion is filled; flagged ones stay open.
+    """
+    from .agree import agree as agree_scores
+
+    guide = _guide(guide_dir)
+    ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
+    r = agree_scores(file, output, guide, only=ids, include_flagged=include_flagged)
+    click.echo(f"Wrote {r.path}: {len(r.filled)} agreed score(s) filled from the proposals"
+               + (f" ({', '.join(f'{d}: {s}' for d, s in r.filled)})" if r.filled else "") + ".")
+    if r.kept:
+        click.echo(f"  {len(r.kept)} already agreed, left as they were.")
+    if r.flagged:
+        click.echo(f"  Still open, flagged for discussion: {', '.join(r.flagged)}.")
+    if r.not_chosen:
+        click.echo(f"  Still open, not chosen: {', '.join(r.not_chosen)}.")
 
 
 @main.command("export")

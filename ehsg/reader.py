@@ -199,6 +199,7 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
     if header is None:
         return ()
     hrow, cols = header
+    partners_col = cols.get(norm(wbk.WF_PARTNER_ENTRIES))  # in a consolidated workbook
     out = []
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
         values = []
@@ -207,12 +208,16 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
             v = ws.cell(row=r, column=col).value if col else None
             values.append("" if v is None else str(v))
         if any(v.strip() for v in values):
-            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)])))
+            entries = _whole(ws.cell(row=r, column=partners_col).value) if partners_col else None
+            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)]),
+                                    partner_entries=entries or 0))
     return tuple(out)
 
 
 def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> dict:
     sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
+    if sheet is None and partner:  # a partner's workbook gives the area and year on its Respondent sheet
+        sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.RESPONDENT_SHEET)), None)
     if sheet is None:
         problems.error("area-sheet-missing", wbk.AREA_SHEET,
                        f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
@@ -244,6 +249,16 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
         else:
             out["year"] = y
     if partner:  # a partner's workbook carries scores and evidence only
+        if norm(ws.title) == norm(wbk.AREA_SHEET):   # an older partner's workbook still had the Area questions
+            asked = (wbk.LABEL_DATA_MODEL, wbk.LABEL_CHANGED, wbk.LABEL_CURRENT, *wbk.LABEL_PRIORITIES,
+                     *(q.label for q in guide.permissions))
+            answered = [label for label in asked if norm(label) in cells
+                        and ws.cell(row=cells[norm(label)][0], column=cells[norm(label)][1]).value not in (None, "")]
+            if answered:
+                problems.warning("partner-area-ignored", ws.title, "This partner answered the partnership's own "
+                                 f"questions ({', '.join(answered)}). A partner's workbook gives scores and evidence "
+                                 "only: these answers are not used. Agree them together and type them on the Area "
+                                 "sheet of the consolidated workbook.")
         return out
     numbers = [m.number for m in guide.data_models]
     span = f"{min(numbers)} to {max(numbers)}"
