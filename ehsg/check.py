@@ -52,6 +52,12 @@ def evaluate(assessment: Assessment, guide: Guide, problems: Problems | None = N
     problems = problems if problems is not None else Problems()
     ea = earned_autonomy(assessment, guide)
     pr = check_priorities(assessment, guide)
+    if assessment.kind == "consolidated":
+        for w in assessment.workforce:
+            if w.partner_entries and not w.filled:
+                problems.warning("workforce-not-agreed", w.row, f"Workforce table, {w.group or w.kind}: partners wrote "
+                                 f"{w.partner_entries} entr{'y' if w.partner_entries == 1 else 'ies'} (Evidence "
+                                 "sheet) but the agreed columns are empty, so the submission shows nothing for it.")
     already = {p.code for p in problems.errors}
     if not pr.valid and not already & {"priority-missing", "priority-unknown", "priority-duplicate",
                                        "data-model-missing", "data-model-invalid"}:
@@ -76,7 +82,9 @@ def render_text(report: CheckReport, guide: Guide) -> str:
     if a is not None:
         out.append(f"Area: {a.area or '(not given)'}    Guide: {guide.stamp}" + (f"    Year: {a.year}" if a.year else ""))
     out.append("")
-    if report.problems:
+    if report.problems and a is not None and a.kind == "consolidated":
+        out += _consolidated_problems(report)
+    elif report.problems:
         out.append(f"Problems: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         width = max(len(p.location) for p in report.problems)
         for p in sorted(report.problems, key=lambda p: (not p.is_error,)):
@@ -102,3 +110,30 @@ def render_text(report: CheckReport, guide: Guide) -> str:
         out.append(f"  The choice {'obeys' if pr.valid else 'does NOT obey'} the rule.")
     out += ["", "Result: " + ("valid" if report.valid else f"NOT valid: {len(report.errors)} error(s) to fix")]
     return "\n".join(out)
+
+
+def _consolidated_problems(report: CheckReport) -> list[str]:
+    """A consolidated workshop workbook: the open scores first, then the other problems grouped by code."""
+    open_scores = [p for p in report.problems if p.code == "score-missing"]
+    rest = [p for p in report.problems if p.code != "score-missing"]
+    out = []
+    if open_scores:
+        out.append(f"Open scores: {len(open_scores)} descriptor(s) still need the score the partnership agrees "
+                   "('ehsg agree' can fill them from the proposals)")
+        width = max(len(p.location) for p in open_scores)
+        out += [f"  {p.location:<{width}}  {p.message}" for p in open_scores]
+        out.append("")
+    groups: dict[str, list[Problem]] = {}
+    for p in sorted(rest, key=lambda p: not p.is_error):
+        groups.setdefault(p.code, []).append(p)
+    errors = sum(1 for p in rest if p.is_error)
+    out.append(f"Other problems: {errors} error(s), {len(rest) - errors} warning(s)" if rest else "Other problems: none")
+    for code, items in groups.items():
+        first = items[0]
+        if len(items) == 1:
+            out.append(f"  {first.severity.upper():7} {first.location}  {first.message}  [{code}]")
+            continue
+        places = ", ".join(p.location for p in items[:6]) + (f" and {len(items) - 6} more" if len(items) > 6 else "")
+        out.append(f"  {first.severity.upper():7} [{code}] {len(items)} times, e.g. {first.message}")
+        out.append(f"          at {places}")
+    return out

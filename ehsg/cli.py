@@ -85,17 +85,36 @@ def main():
 @click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
               help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
+@click.option("--previous", metavar="LAST.xlsx", default=None,
+              help="With --respondent: show last time's agreed score and 'prioritising next' beside each "
+                   "descriptor (read-only), from that agreed workbook.")
 @guide_option
 @friendly
-def template(output, area, year, respondent, guide_dir):
+def template(output, area, year, respondent, previous, guide_dir):
     """Write a blank workshop workbook to hand out."""
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
     guide = _guide(guide_dir)
     kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
-    path = write_template(guide, output, area=area, year=year, kind=kind)
+    last = None
+    if previous:
+        from .outputs import refuse_overwriting_inputs
+        from .workshop import load_previous
+
+        if not respondent:
+            click.echo("ehsg: --previous is for partners' workbooks: add --respondent.", err=True)
+            sys.exit(2)
+        refuse_overwriting_inputs(output, [previous])
+        last, problems = load_previous(previous, guide, area)
+        for p in problems:
+            click.echo(f"  {p}", err=True)
+        if last is None:
+            click.echo(f"ehsg: {previous} cannot be used as last time's answers; nothing was written.", err=True)
+            sys.exit(1)
+    path = write_template(guide, output, area=area, year=year, kind=kind, previous=last)
     what = "partner's workbook" if respondent else "workbook"
-    click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+    click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}"
+               + (f", with last time's answers from {previous}" if last is not None else "") + ".")
 
 
 @main.command()
@@ -159,22 +178,48 @@ def suggest(file, fmt, top, guide_dir):
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/submission.docx.")
 @click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the area's name, as you want it "
+              "shown (e.g. \"30 June 2022\"); none by default.")
 @guide_option
 @friendly
-def build(file, output, template_file, draft, guide_dir):
-    """Build the Word submission from a checked workbook.
+def build(file, output, template_file, draft, date, guide_dir):
+    """Build the national form, with the area's answers, from a checked workbook.
 
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
+    Every warning the build acts on is repeated here.
     """
     from .submission import build_submission
 
     guide = _guide(guide_dir)
-    result = build_submission(file, output, guide, template=template_file, draft=draft)
-    for w in result.warnings:
-        click.echo(f"  {w}", err=True)
+    result = build_submission(file, output, guide, template=template_file, draft=draft, date=date)
+    for p in (result.report.errors if draft else []) + list(result.warnings):
+        click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
     click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
+@click.option("--template", "template_file", metavar="FILE.docx", default=None,
+              help="Your own restyled copy of templates/briefing.docx.")
+@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
+@click.option("--date", default="", metavar="TEXT", help="The date to print under the title; none by default.")
+@guide_option
+@friendly
+def brief(file, output, template_file, draft, date, guide_dir):
+    """Write a one-or-two-page briefing (score chart, section averages, Earned Autonomy, priorities).
+
+    For a director or a scrutiny committee; it is not the national form (that is 'ehsg build').
+    """
+    from .brief import build_brief
+
+    guide = _guide(guide_dir)
+    result = build_brief(file, output, guide, template=template_file, draft=draft, date=date)
+    for w in result.warnings:
+        click.echo(f"  {w}", err=True)
+    click.echo(f"Wrote {result.path}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
 @main.command()
@@ -183,38 +228,77 @@ def build(file, output, template_file, draft, guide_dir):
 @click.option("--pack", metavar="PACK.docx", default=None, help="Also write a printable discussion pack.")
 @click.option("--flag-range", type=click.IntRange(1, 5), default=2, show_default=True,
               help="Flag a descriptor for discussion when partners' scores are this far apart or more.")
+@click.option("--area", default=None, help="The area: every partner that names one must name this one.")
+@click.option("--year", type=int, default=None, help="The year: every partner that gives one must give this one.")
+@click.option("--previous", metavar="LAST.xlsx", default=None,
+              help="Last time's agreed workbook: its scores and 'prioritising next' join the Discussion sheet "
+                   "and the pack.")
+@click.option("--accept-proposed", is_flag=True,
+              help="Fill the agreed score of every descriptor NOT flagged for discussion with its proposal.")
 @guide_option
 @friendly
-def merge(inputs, output, pack, flag_range, guide_dir):
+def merge(inputs, output, pack, flag_range, area, year, previous, accept_proposed, guide_dir):
     """Merge partners' workbooks: statistics, disagreements and attributed evidence per descriptor.
 
-    Refuses (exit 1, nothing written) when any partner's workbook has errors, listing them all.
+    Refuses (exit 1, nothing written) when any partner's workbook has errors, or partners name different
+    areas or years, listing them all.
     """
-    from .consolidate import write_consolidated, write_discussion_pack
+    from .consolidate import write_workshop
     from .outputs import refuse_overwriting_inputs
-    from .workshop import aggregate, collect_files, load_partners
+    from .workshop import collect_files, printable
+    from .workshop import merge as merge_workshop
 
     guide = _guide(guide_dir)
     files = collect_files(list(inputs))
-    refuse_overwriting_inputs(output, files)
+    others = [previous] if previous else []
+    refuse_overwriting_inputs(output, files + others)
     if pack:
-        refuse_overwriting_inputs(pack, files + [output])
-    partners, problems = load_partners(files, guide)
+        refuse_overwriting_inputs(pack, files + others + [output])
+    workshop, problems = merge_workshop(files, guide, flag_range, area=area, year=year, previous=previous)
     errors = [p for p in problems if p.is_error]
     for p in problems:
         click.echo(f"  {p}", err=True)
-    if errors or not partners:
-        click.echo(f"ehsg: {len(errors)} error(s) in the partners' workbooks; nothing was written.", err=True)
+    if workshop is None:
+        click.echo(f"ehsg: {len(errors)} error(s) in the workbooks above; nothing was written.", err=True)
         sys.exit(1)
-    workshop = aggregate(partners, guide, flag_range)
-    write_consolidated(workshop, guide, output)
-    if pack:
-        write_discussion_pack(workshop, guide, pack)
+    write_workshop(workshop, guide, output, pack, accept_proposed=accept_proposed)
     flagged = workshop.flagged()
-    click.echo(f"Merged {len(partners)} partners into {output}. {len(flagged)} descriptor(s) flagged for discussion"
-               + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
+    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({printable(workshop.area) or 'area not given'}"
+               f"{', ' + str(workshop.year) if workshop.year else ''}). {len(flagged)} descriptor(s) flagged for "
+               "discussion" + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
+    if accept_proposed:
+        n = sum(1 for s in workshop.stats if s.proposed is not None and s not in flagged)
+        click.echo(f"Agreed scores filled from the proposals for {n} descriptor(s) not flagged for discussion.")
     if pack:
         click.echo(f"Wrote the discussion pack {pack}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False), metavar="CONSOLIDATED.xlsx")
+@click.option("-o", "--output", required=True, metavar="AGREED.xlsx", help="Workbook to write (a copy).")
+@click.option("--only", metavar="IDS", default=None,
+              help="Only these descriptors, comma-separated, e.g. 5.1,7.3 (flagged ones included if named).")
+@click.option("--include-flagged", is_flag=True, help="Also fill descriptors flagged for discussion.")
+@guide_option
+@friendly
+def agree(file, output, only, include_flagged, guide_dir):
+    """Fill open agreed scores from the partners' proposed scores, never overwriting an agreed score.
+
+    By default every open descriptor not flagged for discussion is filled; flagged ones stay open.
+    """
+    from .agree import agree as agree_scores
+
+    guide = _guide(guide_dir)
+    ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
+    r = agree_scores(file, output, guide, only=ids, include_flagged=include_flagged)
+    click.echo(f"Wrote {r.path}: {len(r.filled)} agreed score(s) filled from the proposals"
+               + (f" ({', '.join(f'{d}: {s}' for d, s in r.filled)})" if r.filled else "") + ".")
+    if r.kept:
+        click.echo(f"  {len(r.kept)} already agreed, left as they were.")
+    if r.flagged:
+        click.echo(f"  Still open, flagged for discussion: {', '.join(r.flagged)}.")
+    if r.not_chosen:
+        click.echo(f"  Still open, not chosen: {', '.join(r.not_chosen)}.")
 
 
 @main.command("export")
@@ -239,19 +323,31 @@ def export_cmd(file, audience, output, guide_dir):
 
 @main.command("compare")
 @click.argument("files", nargs=-1, required=True, metavar="A B [C...]")
-@click.option("-o", "--output", required=True, metavar="OUT.xlsx|.docx", help="Comparison to write.")
+@click.option("-o", "--output", default=None, metavar="OUT.xlsx|.docx", help="Comparison to write.")
 @click.option("--over-time/--areas", "over_time", default=None,
               help="One area over several years, or several areas (default: decided from the area names).")
+@click.option("--template", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Your restyled copy of templates/comparison.docx (for a .docx output).")
+@format_option
 @guide_option
 @friendly
-def compare_cmd(files, output, over_time, guide_dir):
-    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike."""
-    from .compare import compare, summary_lines, write_comparison
-    from .export import load_scores
-    from .outputs import refuse_overwriting_inputs
+def compare_cmd(files, output, over_time, template, fmt, guide_dir):
+    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike.
 
+    Differences are signed from the first area's point of view (or the earliest year's).
+    """
+    import json
+
+    from .compare import compare, summary_lines, to_dict, write_comparison
+    from .exportread import load_scores
+    from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
+
+    if output is None and fmt != "json":
+        raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
     guide = _guide(guide_dir)
-    refuse_overwriting_inputs(output, files)
+    if output:
+        refuse_overwriting_inputs(output, list(files) + ([template] if template else []))
     loaded, failed = [], False
     for f in files:
         if not Path(f).exists():
@@ -259,8 +355,8 @@ def compare_cmd(files, output, over_time, guide_dir):
         a, problems = load_scores(f, guide)
         for p in problems:
             if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
-                click.echo(f"  {p.location if p.location.startswith(Path(f).name) else Path(f).name + ': ' + p.location}"
-                           f": {p.severity}: {p.message} [{p.code}]", err=True)
+                where = p.location if p.location.startswith(Path(f).name) else Path(f).name + ": " + p.location
+                click.echo(printable(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
         if a is None or problems.errors:
             failed = True
         else:
@@ -269,9 +365,13 @@ def compare_cmd(files, output, over_time, guide_dir):
         click.echo("ehsg: errors in the files above; nothing was written.", err=True)
         sys.exit(1)
     c = compare(loaded, guide, over_time)
-    write_comparison(c, guide, output)
+    if output:
+        write_comparison(c, guide, output, template)
+    if fmt == "json":
+        click.echo(json.dumps(to_dict(c, guide), ensure_ascii=False, indent=1))
+        return
     for line in summary_lines(c, guide):
-        click.echo(line)
+        click.echo(printable(line))
     click.echo(f"Wrote {output}.")
 
 
@@ -279,15 +379,23 @@ def compare_cmd(files, output, over_time, guide_dir):
 @click.argument("inputs", nargs=-1, required=True, metavar="FOLDER | FILES...")
 @click.option("-o", "--output", metavar="OUT.xlsx", default=None, help="Cohort workbook to write.")
 @format_option
-@click.option("--year", type=int, default=None, help="Earned Autonomy prospectus year (default: the latest).")
+@click.option("--for", "audience", type=click.Choice(["coordinators", "ogd"]), default="ogd", show_default=True,
+              help="Who the cohort is for: areas that did not permit sharing with them are left out and listed.")
+@click.option("--year", type=int, default=None,
+              help="The year of self-assessments to take (needed when the files hold more than one year); "
+                   "Earned Autonomy minima are those of that year's prospectus.")
 @guide_option
 @friendly
-def cohort_cmd(inputs, output, fmt, year, guide_dir):
-    """Analyse many areas' scores-only exports: distributions, high scorers, action learning sets."""
+def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
+    """Analyse many areas' scores: distributions, high scorers, Earned Autonomy, action learning sets.
+
+    Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used.
+    """
     import json
 
     from .cohort import analyse, gather, write_xlsx
     from .outputs import refuse_overwriting_inputs
+    from .terminal import printable
 
     guide = _guide(guide_dir)
     files = _cohort_files(inputs)
@@ -296,22 +404,24 @@ def cohort_cmd(inputs, output, fmt, year, guide_dir):
     show = sys.stderr.isatty()
     if show:
         with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
-            cohort = gather(files, guide, progress=lambda f: bar.update(1))
+            cohort = gather(files, guide, audience, year, progress=lambda f: bar.update(1))
     else:
-        cohort = gather(files, guide)
-    result = analyse(cohort, guide, year)
+        cohort = gather(files, guide, audience, year)
+    result = analyse(cohort, guide)
     if output:
         write_xlsx(result, guide, output)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
-        click.echo(f"{result['areas']} area(s) read, {len(cohort.left_out)} file(s) left out.")
+        click.echo(f"{result['areas']} area(s) of {result['year'] or 'no given year'} read for {audience}, "
+                   f"{len(cohort.left_out)} file(s) left out.")
         ea = result["earned_autonomy"]
-        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']}): {ea['areas_meeting_all']}.")
-        for s in result["action_learning_sets"][:10]:
+        click.echo(f"Areas meeting every Earned Autonomy minimum ({ea['year']} prospectus): "
+                   f"{ea['areas_meeting_all']}.")
+        for s in result["action_learning_sets"]:
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
-        for f, why in cohort.left_out:
-            click.echo(f"  Left out {f}: {why}", err=True)
+        for f, why, code in cohort.left_out:
+            click.echo(printable(f"  Left out {f}: {why} [{code}]"), err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)
@@ -358,12 +468,16 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
 
 @main.command("check-template")
 @click.argument("file", type=click.Path(dir_okay=False))
+@guide_option
 @friendly
-def check_template_cmd(file):
-    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused."""
+def check_template_cmd(file, guide_dir):
+    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused.
+
+    Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render.
+    """
     from .submission import check_template
 
-    result = check_template(file)
+    result = check_template(file, _guide(guide_dir))
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
         for name in result["unknown"]:
@@ -378,4 +492,6 @@ def check_template_cmd(file):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from .__main__ import run
+
+    run()

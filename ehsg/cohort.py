@@ -1,16 +1,19 @@
-"""Cohorts: many areas' scores-only exports → distributions, high scorers, action learning sets."""
+"""Cohorts: many areas' scores → distributions, high scorers, Earned Autonomy, action learning sets."""
 
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .errors import RefusedError
 from .guide import Guide
 from .problems import Problem
 
-TOP_AREAS = 5
+SCORES_ONLY = ("coordinators", "ogd")   # the audiences a cohort may be made for: scores, never narrative
+STRICTEST = "ogd"                       # other government departments: the widest audience, so the default
 
 
 @dataclass(frozen=True)
@@ -22,20 +25,33 @@ class AreaScores:
     file: str
     scores: dict
     priorities: tuple[str, ...]
+    data_model: int | None = None
+    source: str = ""          # what the file was: a scores-only export, or the area's full workbook
 
 
 @dataclass
 class Cohort:
     areas: list[AreaScores] = field(default_factory=list)
-    left_out: list[tuple[str, str]] = field(default_factory=list)   # (file, why)
+    left_out: list[tuple[str, str, str]] = field(default_factory=list)   # (file, why, code)
     problems: list[Problem] = field(default_factory=list)
+    audience: str = STRICTEST
+    year: int | None = None
 
 
-def gather(files: Iterable[Path], guide: Guide, progress: Callable[[Path], None] | None = None) -> Cohort:
-    """Read every file; a bad one is reported and left out, never hiding the rest."""
-    from .export import load_scores
+def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year: int | None = None,
+           progress: Callable[[Path], None] | None = None) -> Cohort:
+    """Read every file; a file that is not an area's, not shared with the audience, of another year, a repeat
+    or unreadable is left out and listed with the reason, never hiding the rest.
 
-    cohort = Cohort()
+    Raises RefusedError when areas of several years are mixed and no year is chosen.
+    """
+    from .exportread import load_scores, name_key
+
+    if audience not in SCORES_ONLY:
+        raise RefusedError(f"A cohort is made for {' or '.join(SCORES_ONLY)} (scores and priorities only), "
+                           f"not '{audience}'.")
+    permission = next(p for p in guide.permissions if p.id == audience)
+    cohort = Cohort(audience=audience, year=year)
     seen: dict[tuple[str, int | None], str] = {}
     for f in files:
         if progress:
@@ -43,28 +59,58 @@ def gather(files: Iterable[Path], guide: Guide, progress: Callable[[Path], None]
         try:
             a, problems = load_scores(f, guide)
         except Exception as e:  # an unreadable file must not stop a cohort of hundreds
-            cohort.left_out.append((f.name, f"cannot be read ({type(e).__name__}: {e})"))
+            cohort.left_out.append((f.name, f"cannot be read ({type(e).__name__}: {e})", "file-unreadable"))
             continue
         cohort.problems.extend(Problem(p.code, p.severity, p.location if p.location.startswith(f.name)
                                        else f"{f.name}: {p.location}", p.message) for p in problems)
+        if a is not None and a.kind == "respondent":
+            who = a.respondent.label if a.respondent else "a partner"
+            cohort.left_out.append((f.name, f"a partner's response workbook ({who}) from a workshop, not an area's "
+                                    "self-assessment; merge the partners' workbooks into the area's first.",
+                                    "partner-workbook"))
+            continue
         errors = [p for p in problems if p.is_error]
         if a is None or errors:
-            why = errors[0].message if errors else "not readable"
-            more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-            cohort.left_out.append((f.name, why + more))
+            listed = "; ".join(f"{p.location}: {p.message} [{p.code}]" for p in errors) or "not readable"
+            cohort.left_out.append((f.name, listed, "file-problems"))
             continue
-        key = (a.area.casefold(), a.year)
+        if a.permissions.get(audience) is not True:
+            if a.kind == "export":
+                said = next(iter(a.permissions), None)
+                why = (f"exported for {said}, not for {permission.audience}" if said else
+                       "an export that does not say its audience")
+            else:
+                answer = a.permissions.get(audience)
+                why = (f"{a.area} answered '{'No' if answer is False else 'no answer'}' to \"{permission.label}\"")
+            cohort.left_out.append((f.name, f"{why}: not shared with {permission.audience}.", "not-shared"))
+            continue
+        if year is not None and a.year != year:
+            cohort.left_out.append((f.name, f"{a.area} {a.year or '(no year given)'}: this cohort is for {year}.",
+                                    "other-year"))
+            continue
+        key = (name_key(a.area), a.year)
         if key in seen:
-            cohort.left_out.append((f.name, f"{a.area} {a.year or ''} is already in the cohort from {seen[key]}"))
+            cohort.left_out.append((f.name, f"{a.area} {a.year or ''} is already in the cohort from {seen[key]}.",
+                                    "duplicate-area"))
             continue
         seen[key] = f.name
+        source = (f"scores-only export for {audience}" if a.kind == "export"
+                  else "full self-assessment workbook (scores and priorities only taken)")
         cohort.areas.append(AreaScores(a.area, a.year, f.name, {r.descriptor: r.score for r in a.responses},
-                                       tuple(a.priorities)))
+                                       tuple(a.priorities), a.effective_data_model, source))
+    years = Counter(a.year for a in cohort.areas)
+    if year is None and len(years) > 1:
+        listed = ", ".join(f"{y or 'no year given'} ({n} area(s))" for y, n in sorted(years.items(),
+                                                                                     key=lambda x: x[0] or 0))
+        raise RefusedError(f"The files are from more than one year: {listed}. Each year is judged against its own "
+                           "Earned Autonomy prospectus, so choose one with --year. Nothing was written.")
+    if year is None and years:
+        cohort.year = next(iter(years))
     return cohort
 
 
-def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
-    """Pure: the cohort's figures, as plain data for Excel, JSON and the terminal alike."""
+def analyse(cohort: Cohort, guide: Guide) -> dict:
+    """Pure: the cohort's figures, as plain data for Excel, JSON and the terminal alike. Every list is complete."""
     areas = cohort.areas
     lo, hi = guide.scale.minimum, guide.scale.maximum
     descriptors = []
@@ -78,15 +124,19 @@ def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
             "distribution": {str(k): values.count(k) for k in range(lo, hi + 1)},
             "median": statistics.median(values) if values else None,
             "mean": round(statistics.fmean(values), 2) if values else None,
-            "highest": top, "highest_areas": leaders[:TOP_AREAS], "highest_count": len(leaders),
+            "highest": top, "highest_areas": leaders, "highest_count": len(leaders),
         })
     sets = []
     for d in guide.descriptors:
-        members = sorted((a.area for a in areas if d.id in a.priorities), key=str.casefold)
+        members = sorted((a for a in areas if d.id in a.priorities), key=lambda a: a.area.casefold())
         if members:
-            sets.append({"descriptor": d.id, "areas": members})
+            sets.append({"descriptor": d.id, "areas": [a.area for a in members],
+                         "members": [{"area": a.area, "year": a.year, "score": a.scores.get(d.id),
+                                      "data_model": a.data_model,
+                                      "other_priorities": [p for p in a.priorities if p != d.id]} for a in members]})
     sets.sort(key=lambda s: -len(s["areas"]))
-    thresholds = guide.thresholds(year).thresholds
+    ea_set = guide.thresholds(cohort.year)
+    thresholds = ea_set.thresholds
 
     def meets(a: AreaScores, t) -> bool:
         score = a.scores.get(t.descriptor)
@@ -95,6 +145,7 @@ def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
     ea = [{"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(1 for a in areas if meets(a, t))}
           for t in thresholds]
     all_met = [a.area for a in areas if all(meets(a, t) for t in thresholds)]
+    met_counts = Counter(sum(1 for t in thresholds if meets(a, t)) for a in areas)
     means = [statistics.fmean([s for s in a.scores.values() if s is not None] or [0]) for a in areas]
     order = sorted(range(len(areas)), key=lambda i: -means[i])
     rank = {i: place for place, i in enumerate(order, start=1)}
@@ -105,45 +156,21 @@ def analyse(cohort: Cohort, guide: Guide, year: int | None = None) -> dict:
                     and s > cohort_median[did])
         below = sum(1 for did, s in a.scores.items() if s is not None and cohort_median.get(did) is not None
                     and s < cohort_median[did])
-        positions.append({"area": a.area, "year": a.year, "mean": round(means[i], 2), "rank": rank[i], "above_median": above, "below_median": below,
+        positions.append({"area": a.area, "year": a.year, "file": a.file, "read_from": a.source,
+                          "mean": round(means[i], 2), "rank": rank[i], "above_median": above, "below_median": below,
+                          "minima_met": sum(1 for t in thresholds if meets(a, t)),
                           "meets_all_minima": all(meets(a, t) for t in thresholds), "priorities": list(a.priorities)})
-    return {"areas": len(areas), "descriptors": descriptors, "action_learning_sets": sets,
-            "earned_autonomy": {"year": guide.thresholds(year).year, "thresholds": ea,
-                                "areas_meeting_all": len(all_met), "which": sorted(all_met, key=str.casefold)},
+    return {"areas": len(areas), "year": cohort.year, "audience": cohort.audience,
+            "descriptors": descriptors, "action_learning_sets": sets,
+            "earned_autonomy": {"year": ea_set.year, "source": ea_set.source, "thresholds": ea,
+                                "areas_meeting_all": len(all_met), "which": sorted(all_met, key=str.casefold),
+                                "areas_by_minima_met": {str(k): met_counts.get(k, 0)
+                                                        for k in range(len(thresholds) + 1)}},
             "positions": positions,
-            "left_out": [{"file": f, "why": w} for f, w in cohort.left_out]}
+            "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out]}
 
 
 def write_xlsx(result: dict, guide: Guide, path: str | Path) -> Path:
-    from openpyxl import Workbook
-    from .outputs import atomic_save
-    from .workbook import write_table
+    from .cohort_write import write_xlsx as write
 
-    wb = Workbook()
-
-    def sheet(title, header, rows, first=False):
-        ws = wb.active if first else wb.create_sheet(title)
-        ws.title = title
-        write_table(ws, header, rows)
-        return ws
-
-    lo, hi = guide.scale.minimum, guide.scale.maximum
-    sheet("Descriptors", ["ID", "Descriptor", "Areas", *[f"Scored {k}" for k in range(lo, hi + 1)], "Median", "Mean",
-                          "Highest score", "Areas with the highest score"],
-          [(d["id"], guide.descriptor(d["id"]).short, d["areas"], *d["distribution"].values(), d["median"], d["mean"],
-            d["highest"], ", ".join(d["highest_areas"]) + (f" and {d['highest_count'] - TOP_AREAS} more"
-                                                           if d["highest_count"] > TOP_AREAS else ""))
-           for d in result["descriptors"]], first=True).column_dimensions["B"].width = 45
-    sheet("Action learning sets", ["Priority descriptor", "Descriptor", "Areas", "Which areas"],
-          [(s["descriptor"], guide.descriptor(s["descriptor"]).short, len(s["areas"]), ", ".join(s["areas"]))
-           for s in result["action_learning_sets"]])
-    ea = result["earned_autonomy"]
-    sheet("Earned Autonomy", ["ID", "Minimum", "Areas meeting it"],
-          [(t["id"], t["minimum"], t["areas_meeting"]) for t in ea["thresholds"]]
-          + [("All minima", None, ea["areas_meeting_all"])])
-    sheet("Areas", ["Area", "Year", "Mean score", "Rank", "Descriptors above the cohort median",
-                    "Descriptors below the cohort median", "Meets all Earned Autonomy minima", "Priorities"],
-          [(p["area"], p["year"], p["mean"], p["rank"], p["above_median"], p["below_median"],
-            "Yes" if p["meets_all_minima"] else "No", ", ".join(p["priorities"])) for p in result["positions"]])
-    sheet("Left out", ["File", "Why"], [(x["file"], x["why"]) for x in result["left_out"]])
-    return atomic_save(path, wb.save)
+    return write(result, guide, path)

@@ -1,4 +1,4 @@
-"""Peer review: areas side by side, or one area over the years, as an Excel workbook or a Word document."""
+"""Peer review: areas side by side, or one area over the years; the pure comparison every output reads."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputFileError
+from .exportread import name_key
 from .guide import Guide
 from .model import Assessment
-from .outputs import atomic_save
 from .rules import EarnedAutonomyResult, earned_autonomy
 
 STRONGER_BY = 2  # a descriptor where one area scores this much higher is a candidate for sharing practice
@@ -17,7 +17,12 @@ STRONGER_BY = 2  # a descriptor where one area scores this much higher is a cand
 
 @dataclass(frozen=True)
 class Comparison:
-    """Pure result of comparing assessments; every output reads it."""
+    """Pure result of comparing assessments; every output (text, JSON, Excel, Word) reads it.
+
+    Differences are signed and stated from the first column's point of view: for areas, the first area named
+    minus each other area (+1: the first area scores 1 more); over time, each later year minus the earliest
+    (+1: the score rose by 1).
+    """
 
     columns: tuple[str, ...]                 # area names, or years for one area over time
     assessments: tuple[Assessment, ...]
@@ -27,14 +32,37 @@ class Comparison:
     ea: tuple[EarnedAutonomyResult, ...]
     not_comparable: tuple[str, ...]          # descriptor ids missing from at least one input
 
-    def change(self, scores: tuple) -> int | None:
-        """Last minus first (over time), or highest minus lowest (areas)."""
-        present = [s for s in scores if s is not None]
-        if len(present) < 2:
-            return None
+    @property
+    def baseline(self) -> str:
+        return self.columns[0]
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        return self.columns[1:]
+
+    def difference_labels(self) -> tuple[str, ...]:
+        """A heading for each difference that says which way it points."""
         if self.over_time:
-            return scores[-1] - scores[0] if scores[-1] is not None and scores[0] is not None else None
-        return max(present) - min(present)
+            return tuple(f"Change {self.baseline} to {o} (+ rose, − fell)" for o in self.others)
+        return tuple(f"{self.baseline} compared with {o} (+ {self.baseline} higher)" for o in self.others)
+
+    def differences(self, scores: tuple) -> tuple[int | None, ...]:
+        """One signed difference per other column (see the class docstring), None where a score is missing."""
+        first = scores[0]
+        out = []
+        for other in scores[1:]:
+            if first is None or other is None:
+                out.append(None)
+            else:
+                out.append(other - first if self.over_time else first - other)
+        return tuple(out)
+
+    def difference_note(self) -> str:
+        if self.over_time:
+            return (f"Change: the later year's score minus the {self.baseline} score. +1 means the score rose by 1; "
+                    "−1 means it fell by 1.")
+        return (f"Differences are from {self.baseline}'s point of view: {self.baseline}'s score minus the other "
+                f"area's. +1 means {self.baseline} scores 1 more; −1 means 1 less.")
 
     def stronger(self) -> list[tuple[str, str, int]]:
         """(descriptor, area, by how much) where one area is markedly stronger than the others."""
@@ -76,12 +104,19 @@ class Comparison:
         return out
 
 
+def signed(value: int | None) -> str:
+    """+1, −1 (a true minus sign), 0, or – where there is nothing to compare."""
+    if value is None:
+        return "–"
+    return f"+{value}" if value > 0 else (f"−{-value}" if value < 0 else "0")
+
+
 def compare(assessments: list[Assessment], guide: Guide, over_time: bool | None = None) -> Comparison:
     if len(assessments) < 2:
         raise InputFileError("Give at least two files to compare.")
     names = [a.area.strip() for a in assessments]
     if over_time is None:  # the same area named in every file: a comparison over time
-        over_time = len({n.casefold() for n in names}) == 1 and all(a.year for a in assessments)
+        over_time = len({name_key(n) for n in names}) == 1 and all(a.year for a in assessments)
     if over_time:
         assessments = sorted(assessments, key=lambda a: a.year or 0)
         columns = tuple(str(a.year or f"file {i + 1}") for i, a in enumerate(assessments))
@@ -89,7 +124,7 @@ def compare(assessments: list[Assessment], guide: Guide, over_time: bool | None 
             raise InputFileError("Two files are for the same year; over time, give one file per year.")
     else:
         columns = tuple(n or Path(a.source).stem for n, a in zip(names, assessments))
-        if len({c.casefold() for c in columns}) != len(columns):
+        if len({name_key(c) for c in columns}) != len(columns):
             raise InputFileError("The same area appears twice; to compare an area with itself over the years use "
                                  "--over-time and give each file's year.")
     rows, missing = [], []
@@ -109,23 +144,44 @@ def compare(assessments: list[Assessment], guide: Guide, over_time: bool | None 
                       tuple(earned_autonomy(a, guide) for a in assessments), tuple(missing))
 
 
+def priority_label(did: str, guide: Guide, full: bool = False) -> str:
+    """As the national form writes a priority ("7.3 – Communities"), with the descriptor's words when full."""
+    d = guide.descriptor(did)
+    if d is None:
+        return did
+    label = f"{did} – {guide.section(d.section).name}"
+    return f"{label}: {d.text}" if full else (f"{label} ({d.title})" if d.title else label)
+
+
+def priorities_of(c: Comparison, guide: Guide, full: bool = False) -> list[tuple[str, list[str]]]:
+    """(column, its chosen priorities written out) for every area or year."""
+    return [(col, [priority_label(p, guide, full) for p in a.priorities]) for col, a in zip(c.columns, c.assessments)]
+
+
 def summary_lines(c: Comparison, guide: Guide) -> list[str]:
     """A short written summary a peer reviewer can read first."""
     lines = []
     what = f"{c.assessments[0].area} over {', '.join(c.columns)}" if c.over_time else ", ".join(c.columns)
     lines.append(f"Comparing {what}: {len(c.rows)} descriptors in {len(c.sections)} sections.")
+    lines.append(c.difference_note())
     for name, means in c.sections:
         parts = [f"{col} {m:.1f}" if m is not None else f"{col} –" for col, m in zip(c.columns, means)]
         lines.append(f"{name}: average {'; '.join(parts)}.")
     for col, ea in zip(c.columns, c.ea):
         lines.append(f"{col}: {ea.summary}")
+    for col, chosen in priorities_of(c, guide):
+        who = f"Priorities chosen in {col}" if c.over_time else f"{col}'s priorities"
+        lines.append(f"{who}: {'; '.join(chosen) if chosen else 'none given'}.")
     if c.over_time:
-        ups = [(d, c.change(s)) for d, s in c.rows if (c.change(s) or 0) > 0]
-        downs = [(d, c.change(s)) for d, s in c.rows if (c.change(s) or 0) < 0]
-        lines.append(f"Scores rose on {len(ups)} descriptor(s)" + (f" ({', '.join(f'{d} +{x}' for d, x in ups)})"
-                                                                    if ups else "") + ".")
-        lines.append(f"Scores fell on {len(downs)} descriptor(s)" + (f" ({', '.join(f'{d} {x}' for d, x in downs)})"
-                                                                      if downs else "") + ".")
+        last = len(c.others) - 1
+        changes = [(d, c.differences(s)[last]) for d, s in c.rows]
+        ups = [(d, x) for d, x in changes if (x or 0) > 0]
+        downs = [(d, x) for d, x in changes if (x or 0) < 0]
+        span = f"from {c.baseline} to {c.columns[-1]}"
+        lines.append(f"Scores rose {span} on {len(ups)} descriptor(s)"
+                     + (f" ({', '.join(f'{d} {signed(x)}' for d, x in ups)})" if ups else "") + ".")
+        lines.append(f"Scores fell {span} on {len(downs)} descriptor(s)"
+                     + (f" ({', '.join(f'{d} {signed(x)}' for d, x in downs)})" if downs else "") + ".")
         for did, change in c.ea_changes():
             lines.append(f"Earned Autonomy minimum for {did}: {change}.")
         for year, did, before, after in c.priority_moves():
@@ -140,104 +196,40 @@ def summary_lines(c: Comparison, guide: Guide) -> list[str]:
     return lines
 
 
-def write_comparison(c: Comparison, guide: Guide, path: str | Path) -> Path:
+def ea_cell(item) -> str:
+    if item.met:
+        return "met"
+    return "no score" if item.score is None else f"{item.score}, short by {item.short_by}"
+
+
+def to_dict(c: Comparison, guide: Guide) -> dict:
+    """The comparison as plain data for scripts: the same numbers the workbook and the document show."""
+    return {
+        "over_time": c.over_time, "columns": list(c.columns), "baseline": c.baseline,
+        "differences_are": c.difference_note(),
+        "guide": {"id": guide.id, "version": guide.version},
+        "descriptors": [{"id": did, "descriptor": guide.descriptor(did).text,
+                         "section": guide.section(guide.descriptor(did).section).name,
+                         "scores": dict(zip(c.columns, scores)),
+                         "differences": dict(zip(c.others, c.differences(scores)))} for did, scores in c.rows],
+        "sections": [{"section": name, "averages": {col: None if m is None else round(m, 2)
+                                                    for col, m in zip(c.columns, means)}} for name, means in c.sections],
+        "earned_autonomy": {col: {"eligible": r.eligible, "met": r.met_count, "of": len(r.items),
+                                  "items": {i.id: ea_cell(i) for i in r.items}} for col, r in zip(c.columns, c.ea)},
+        "priorities": {col: list(a.priorities) for col, a in zip(c.columns, c.assessments)},
+        "data_models": {col: a.effective_data_model for col, a in zip(c.columns, c.assessments)},
+        "stronger": [{"descriptor": d, "area": a, "by": g} for d, a, g in c.stronger()],
+        "not_comparable": list(c.not_comparable),
+        "summary": summary_lines(c, guide),
+    }
+
+
+def write_comparison(c: Comparison, guide: Guide, path: str | Path, template: str | Path | None = None) -> Path:
+    from .compare_write import write_docx, write_xlsx
+
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        return atomic_save(path, lambda tmp: _xlsx(c, guide, tmp))
+        return write_xlsx(c, guide, path)
     if path.suffix.lower() == ".docx":
-        return atomic_save(path, lambda tmp: _docx(c, guide, tmp))
+        return write_docx(c, guide, path, template)
     raise InputFileError(f"{path}: choose an output ending in .xlsx or .docx.")
-
-
-def _xlsx(c: Comparison, guide: Guide, tmp: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, RadarChart, Reference
-    from openpyxl.styles import Alignment, Font
-
-    from .workbook import set_text, write_table
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Summary"
-    ws.column_dimensions["A"].width = 120
-    for i, line in enumerate(summary_lines(c, guide), start=1):
-        set_text(ws.cell(row=i, column=1), line)
-        ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True)
-    ws.cell(row=1, column=1).font = Font(bold=True)
-
-    change = "Change" if c.over_time else "Difference (highest − lowest)"
-    scores = wb.create_sheet("Scores")
-    write_table(scores, ["ID", "Descriptor", "Section", *c.columns, change],
-          [(did, guide.descriptor(did).short, guide.section(guide.descriptor(did).section).name, *s, c.change(s))
-           for did, s in c.rows])
-    scores.column_dimensions["B"].width = 50
-    secs = wb.create_sheet("Sections")
-    write_table(secs, ["Section", *c.columns], [(n, *[None if m is None else round(m, 2) for m in means])
-                                         for n, means in c.sections])
-    secs.column_dimensions["A"].width = 32
-    n = len(c.sections)
-    bar = BarChart()
-    bar.type, bar.grouping = "col", "clustered"
-    bar.title = "Average score per section"
-    bar.y_axis.scaling.min, bar.y_axis.scaling.max = guide.scale.minimum, guide.scale.maximum
-    bar.add_data(Reference(secs, min_col=2, max_col=1 + len(c.columns), min_row=1, max_row=n + 1),
-                 titles_from_data=True)
-    bar.set_categories(Reference(secs, min_col=1, min_row=2, max_row=n + 1))
-    bar.width, bar.height = 24, 10
-    secs.add_chart(bar, "A10")
-    radar = RadarChart()
-    radar.type = "marker"
-    radar.title = "Scores of all descriptors"
-    radar.y_axis.scaling.min, radar.y_axis.scaling.max = guide.scale.minimum, guide.scale.maximum
-    radar.add_data(Reference(scores, min_col=4, max_col=3 + len(c.columns), min_row=1, max_row=len(c.rows) + 1),
-                   titles_from_data=True)
-    radar.set_categories(Reference(scores, min_col=1, min_row=2, max_row=len(c.rows) + 1))
-    radar.width, radar.height = 20, 14
-    scores.add_chart(radar, f"{chr(ord('E') + len(c.columns))}2")
-    ea = wb.create_sheet("Earned Autonomy")
-    items = c.ea[0].items
-    write_table(ea, ["ID", "Minimum", *c.columns], [(it.id, it.minimum, *[
-        ("met" if r.items[k].met else ("no score" if r.items[k].score is None else f"{r.items[k].score}, short by "
-                                       f"{r.items[k].short_by}")) for r in c.ea]) for k, it in enumerate(items)]
-          + [("All met", None, *["Yes" if r.eligible else f"No ({r.met_count} of {len(r.items)})" for r in c.ea])])
-    pri = wb.create_sheet("Priorities")
-    write_table(pri, ["", *c.columns], [(f"Priority {i + 1}", *[a.priorities[i] if i < len(a.priorities) else None
-                                                           for a in c.assessments]) for i in range(3)]
-          + [("Data model", *[a.effective_data_model for a in c.assessments])])
-    wb.save(tmp)
-
-
-def _docx(c: Comparison, guide: Guide, tmp: str) -> None:
-    import tempfile
-
-    from docx import Document
-    from docx.shared import Mm
-
-    from .chart import Bar, Group, bar_chart
-    from .submission import xml_safe
-
-    doc = Document()
-    title = "Over time: " + c.assessments[0].area if c.over_time else "Peer review: " + " and ".join(c.columns)
-    doc.add_heading(xml_safe(title)[0], level=0)
-    doc.add_paragraph(f"Guide: {guide.stamp}.")
-    doc.add_heading("Summary", level=1)
-    for line in summary_lines(c, guide):
-        doc.add_paragraph(xml_safe(line)[0], style="List Bullet")
-    with tempfile.TemporaryDirectory(prefix="ehsg-") as d:
-        groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
-        png = bar_chart(groups, guide.scale.maximum, Path(d) / "compare.png", series=list(c.columns),
-                        minimum=guide.scale.minimum)
-        doc.add_picture(str(png), width=Mm(170))
-    doc.add_heading("Scores", level=1)
-    t = doc.add_table(rows=1, cols=2 + len(c.columns) + 1)
-    t.style = "Table Grid"
-    change = "Change" if c.over_time else "Difference"
-    for cell, h in zip(t.rows[0].cells, ["ID", "Descriptor", *c.columns, change]):
-        cell.text = xml_safe(h)[0]
-    for did, scores in c.rows:
-        cells = t.add_row().cells
-        values = [did, guide.descriptor(did).short, *["–" if s is None else str(s) for s in scores],
-                  "" if c.change(scores) is None else f"{c.change(scores):+d}"]
-        for cell, v in zip(cells, values):
-            cell.text = v
-    doc.save(tmp)

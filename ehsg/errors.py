@@ -32,3 +32,7 @@ class RefusedError(EhsgError):
 
 class TemplateError(EhsgError):
     """Raised when a Word template cannot be used: broken tag, unknown field, unsafe access."""
+
+    def __init__(self, message: str, problems: "tuple[Problem, ...] | list[Problem]" = ()):
+        super().__init__(message)
+        self.problems = tuple(problems)

@@ -1,4 +1,4 @@
-"""Share-scoped exports (.xlsx, .csv, .json) and reading them back: only what each audience may see."""
+"""Share-scoped exports (.xlsx, .csv, .json): only what each audience may see. Reading them back: exportread."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from pathlib import Path
 from .check import CheckReport, check_file
 from .errors import InputFileError, RefusedError
 from .guide import Guide
-from .model import Assessment, Response
+from .model import Assessment
 from .outputs import atomic_save, atomic_write_text, refuse_overwriting_inputs
-from .problems import Problems
+from .exportread import COL_NEXT, COL_WORKING, load_scores, unneutralise  # noqa: F401  (reading lives there)
 
 FORMAT_VERSION = 1
 FORMATS = (".xlsx", ".csv", ".json")
-COL_WORKING, COL_NEXT = "What is working well and what evidence do you have?", "What are you prioritising next?"
 COLUMNS = ("Area", "Year", "Guide", "Guide version", "Audience", "Data model", "Data model changed",
            "Current data model", "ID", "Section", "Score", "Priority")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,10 +24,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralise(text: str) -> str:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV only; see write_xlsx)."""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def unneutralise(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_START) else text
 
 
 def audience_permission(guide: Guide, audience: str):
@@ -142,179 +137,3 @@ def _text(cell, value) -> None:
         cell.data_type = "s"
         if value.startswith(_FORMULA_START):
             cell.quotePrefix = True
-
-
-# --- Reading: workbooks and exports alike, for compare and cohort ---
-
-def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Problems]:
-    """An area's scores and priorities from a workbook or any export; problems located by file and cell."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return _from_json(path, guide)
-    if suffix == ".csv":
-        return _from_rows(path, _csv_rows(path), guide, "row")
-    from . import xlsxfile
-
-    problems = Problems()
-    if xlsxfile.inspect(path, problems) is None:
-        return None, problems
-    sheets = _sheet_names(path)
-    if "Scores" in sheets and "About" in sheets:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Scores").to_python()
-        except Exception as e:  # calamine raises its own kinds for damaged files
-            problems.error("damaged-workbook", path.name, f"The export cannot be read ({e}).")
-            return None, problems
-        return _from_rows(path, rows, guide, "Scores!A")
-    from .reader import load_workbook_file
-
-    result = load_workbook_file(path, guide)
-    return result.assessment, result.problems
-
-
-def _sheet_names(path: Path) -> list[str]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception:
-        return []
-
-
-def _csv_rows(path: Path) -> list[list]:
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    return [list(r) for r in csv.reader(io.StringIO(text))]
-
-
-def _int(v):
-    if v in (None, ""):
-        return None
-    if isinstance(v, bool):
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "bad"
-    return int(f) if f.is_integer() else "bad"
-
-
-def _from_rows(path: Path, rows: list[list], guide: Guide, where: str) -> tuple[Assessment | None, Problems]:
-    problems = Problems()
-    name = path.name
-    if not rows:
-        problems.error("export-empty", name, "The file has no rows.")
-        return None, problems
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    missing = [c for c in ("Area", "ID", "Score") if c not in header]
-    if missing:
-        problems.error("export-columns", name, f"This is not an ehsg export: no column {', '.join(missing)}.")
-        return None, problems
-    col = {h: i for i, h in enumerate(header)}
-
-    def cell(row, key):
-        i = col.get(key)
-        v = row[i] if i is not None and i < len(row) else None
-        if isinstance(v, str):
-            v = unneutralise(v)
-        return None if v == "" else v
-
-    def loc(i, key):
-        if where == "row":
-            return f"{name}: row {i + 1}, column {key}"
-        from openpyxl.utils import get_column_letter
-
-        return f"{name}: Scores!{get_column_letter(col[key] + 1)}{i + 1}"
-
-    responses, priorities, seen = [], {}, set()
-    first = rows[1] if len(rows) > 1 else []
-    for i, row in enumerate(rows[1:], start=1):
-        if not any(v not in (None, "") for v in row):
-            continue
-        did = str(cell(row, "ID") or "").strip()
-        if isinstance(cell(row, "ID"), float):
-            did = f"{cell(row, 'ID'):g}"
-        if guide.descriptor(did) is None:
-            problems.warning("descriptor-not-comparable", loc(i, "ID"),
-                             f"'{did}' is not a descriptor of {guide.stamp}; it cannot be compared.")
-            continue
-        if did in seen:
-            problems.error("duplicate-descriptor", loc(i, "ID"), f"Descriptor {did} appears twice.")
-            continue
-        seen.add(did)
-        score = _int(cell(row, "Score"))
-        if score == "bad" or (score is not None and not guide.scale.minimum <= score <= guide.scale.maximum):
-            problems.error("score-out-of-range", loc(i, "Score"), f"{did}: the score {cell(row, 'Score')!r} is not "
-                           f"a whole number {guide.scale.minimum} to {guide.scale.maximum}.")
-            score = None
-        elif score is None:
-            problems.error("score-missing", loc(i, "Score"), f"{did}: the score is missing.")
-        rank = _int(cell(row, "Priority"))
-        if isinstance(rank, int):
-            priorities[rank] = did
-        narrative = COL_WORKING in col
-        responses.append(Response(did, score, str(cell(row, COL_WORKING) or "") if narrative else "",
-                                  str(cell(row, COL_NEXT) or "") if narrative else "", loc(i, "ID")))
-    for d in guide.descriptors:
-        if d.id not in seen:
-            problems.error("descriptor-missing", name, f"Descriptor {d.id} is not in this file.")
-    def whole(key):  # a whole number from the first row, or None
-        value = _int(cell(first, key))
-        return value if isinstance(value, int) else None
-
-    changed = cell(first, "Data model changed")
-    a = Assessment(area=str(cell(first, "Area") or "").strip(), guide_id=str(cell(first, "Guide") or guide.id),
-                   guide_version=str(cell(first, "Guide version") or guide.version), responses=tuple(responses),
-                   data_model=whole("Data model"),
-                   data_model_changed=None if changed is None else str(changed).strip().lower() == "yes",
-                   current_data_model=whole("Current data model"),
-                   priorities=tuple(priorities[k] for k in sorted(priorities)),
-                   year=whole("Year"), source=str(path),
-                   has_narrative=COL_WORKING in col, kind="export")
-    _check_guide(a, guide, problems, name)
-    return a, problems
-
-
-def _from_json(path: Path, guide: Guide) -> tuple[Assessment | None, Problems]:
-    problems = Problems()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        problems.error("export-unreadable", path.name, f"This is not a JSON export ({e}).")
-        return None, problems
-    if not isinstance(data, dict) or "scores" not in data or not isinstance(data.get("scores"), dict):
-        problems.error("export-columns", path.name, "This JSON file is not an ehsg export (no 'scores').")
-        return None, problems
-    narratives = data.get("narratives") or {}
-    responses = []
-    for d in guide.descriptors:
-        if d.id not in data["scores"]:
-            problems.error("descriptor-missing", f"{path.name}: scores", f"Descriptor {d.id} is not in this file.")
-            continue
-        score = _int(data["scores"][d.id])
-        if score == "bad" or (score is not None and not guide.scale.minimum <= score <= guide.scale.maximum):
-            problems.error("score-out-of-range", f"{path.name}: scores.{d.id}", f"{d.id}: not a score 0 to 5.")
-            score = None
-        n = narratives.get(d.id) or {}
-        responses.append(Response(d.id, score, str(n.get("working_well", "")), str(n.get("next", "")),
-                                  f"{path.name}: scores.{d.id}"))
-    for extra in set(data["scores"]) - {d.id for d in guide.descriptors}:
-        problems.warning("descriptor-not-comparable", f"{path.name}: scores.{extra}",
-                         f"'{extra}' is not a descriptor of {guide.stamp}; it cannot be compared.")
-    g = data.get("guide") or {}
-    a = Assessment(area=str(data.get("area") or ""), guide_id=str(g.get("id") or guide.id),
-                   guide_version=str(g.get("version") or guide.version), responses=tuple(responses),
-                   data_model=data.get("data_model"), data_model_changed=data.get("data_model_changed"),
-                   current_data_model=data.get("current_data_model"),
-                   priorities=tuple(str(p) for p in data.get("priorities") or ()), year=data.get("year"),
-                   source=str(path), has_narrative=bool(narratives), kind="export")
-    _check_guide(a, guide, problems, path.name)
-    return a, problems
-
-
-def _check_guide(a: Assessment, guide: Guide, problems: Problems, name: str) -> None:
-    if a.guide_id != guide.id:
-        problems.warning("other-guide-version", name, f"Made with guide {a.guide_id} {a.guide_version}, compared "
-                         f"with {guide.stamp}: only descriptors whose ids match are compared.")

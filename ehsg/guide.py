@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GuideError
+from .formtext import FormText, expand_edition, load_form
 from .problems import Problems
 from .yamlsource import Source, load_yaml
 
-GUIDE_FILES = ("guide.yaml", "sections.yaml", "data-models.yaml", "rules.yaml", "vision.yaml")
+GUIDE_FILES = ("guide.yaml", "sections.yaml", "data-models.yaml", "rules.yaml", "vision.yaml", "form.yaml")
 DEFAULT_GUIDE = "ehsg-2022"
 SECTION_KINDS = ("service", "data")
 _ID = re.compile(r"^(\d+)\.(\d+)$")
@@ -108,6 +109,8 @@ class PriorityRule:
 class Threshold:
     descriptor: str
     minimum: int
+    heading: str = ""    # the section name the form prints above the criterion
+    criterion: str = ""  # the form's own wording of the criterion
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class Guide:
     earned_autonomy: tuple[EarnedAutonomy, ...]
     vision_statement: str
     vision: tuple[VisionSection, ...]
+    form: FormText
 
     @property
     def stamp(self) -> str:
@@ -328,13 +332,20 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
     wf = g.mapping(g.get(top, "workforce_table", "", dict, default={}), "workforce_table",
                    ("instruction", "evidence_for", "grouping_terms"))
 
+    form = load_form(_Reader(sources["form.yaml"], p))
+    for i, x in enumerate(permissions):
+        permissions[i] = Permission(x.id, x.label, x.audience, x.includes_narrative,
+                                    expand_edition(g, x.statement, f"permissions[{i}].statement", form.edition),
+                                    expand_edition(g, x.question, f"permissions[{i}].question", form.edition))
     sections = _sections(_Reader(sources["sections.yaml"], p))
     known_ids = {d.id: d for s in sections for d in s.descriptors}
     evidence_for = str(g.get(wf, "evidence_for", "workforce_table", (str, float), required=False, default="") or "")
     if evidence_for and evidence_for not in known_ids:
         p.error("guide-bad-reference", g.src.where("workforce_table.evidence_for"),
                 f"There is no descriptor '{evidence_for}' in sections.yaml.")
-    data_survey, data_models = _data_models(_Reader(sources["data-models.yaml"], p))
+    dm = _Reader(sources["data-models.yaml"], p)
+    data_survey, data_models = _data_models(dm)
+    data_survey = expand_edition(dm, data_survey, "data_survey", form.edition)
     rule, ea = _rules(_Reader(sources["rules.yaml"], p), sections, known_ids,
                       {m.number for m in data_models}, scale)
     v = _Reader(sources["vision.yaml"], p)
@@ -366,7 +377,7 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
         workforce_evidence_for=evidence_for,
         sections=tuple(sections), data_survey=data_survey, data_models=tuple(data_models),
         priority_rule=rule, earned_autonomy=tuple(ea),
-        vision_statement=v.get(vtop, "statement", "", str, default=""), vision=tuple(vision))
+        vision_statement=v.get(vtop, "statement", "", str, default=""), vision=tuple(vision), form=form)
 
 
 def _scale(g: _Reader, m: dict) -> Scale:
@@ -474,7 +485,7 @@ def _rules(r: _Reader, sections: list[Section], ids: dict[str, Descriptor], mode
         m = r.mapping(item, ypath, ("year", "source", "note", "thresholds"))
         thresholds = []
         for tpath, t in r.items(m, "thresholds", ypath):
-            tm = r.mapping(t, tpath, ("descriptor", "minimum"))
+            tm = r.mapping(t, tpath, ("descriptor", "minimum", "heading", "criterion"))
             did = str(r.get(tm, "descriptor", tpath, (str, float), default=""))
             minimum = r.get(tm, "minimum", tpath, int, default=0)
             if did not in ids:
@@ -483,7 +494,8 @@ def _rules(r: _Reader, sections: list[Section], ids: dict[str, Descriptor], mode
             if not scale.minimum <= minimum <= scale.maximum:
                 r.p.error("guide-range", r.src.where(f"{tpath}.minimum"),
                           f"A minimum score must be within the scale, {scale.minimum} to {scale.maximum}.")
-            thresholds.append(Threshold(did, minimum))
+            thresholds.append(Threshold(did, minimum, r.get(tm, "heading", tpath, str, required=False, default="") or "",
+                                        r.get(tm, "criterion", tpath, str, required=False, default="") or ""))
         _unique(r, [(f"{ypath}.thresholds[{i}].descriptor", t.descriptor) for i, t in enumerate(thresholds)],
                 "threshold descriptor")
         years.append(EarnedAutonomy(r.get(m, "year", ypath, int, default=0), r.get(m, "source", ypath, str, default=""),

@@ -27,6 +27,7 @@ class WorkforceRow:
     role: str = ""
     notes: str = ""
     row: str = ""
+    partner_entries: int = 0  # in a consolidated workbook: how many partners' words wait on the Evidence sheet
 
     @property
     def filled(self) -> bool:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import workbook as wbk
-from . import xlsxfile
+from .priorities import parse_priority_cell
 from .guide import Guide
 from .model import Assessment, Respondent, Response, WorkforceRow
+from .office.sheets import Book
+from .office.xlsx import column_letter, read_workbook
 from .problems import Problems
+from .rules import data_model_answer_problems
 
 HEADER_SCAN_ROWS = 30
 # Rows read below a header: far more than any guide has descriptors, bounded so a
@@ -29,9 +30,7 @@ def norm(value: Any) -> str:
 
 
 def cell_ref(ws, row: int, col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return f"{ws.title}!{get_column_letter(col)}{row}"
+    return f"{ws.title}!{column_letter(col)}{row}"
 
 
 @dataclass
@@ -46,41 +45,19 @@ class LoadResult:
 
 
 def load_workbook_file(path: str | Path, guide: Guide) -> LoadResult:
-    """Read a workbook; never raises for a problem in the file itself, only for a missing file."""
+    """Read a workbook; never raises for a problem in the file itself, only for an unusable path."""
     path = Path(path)
     problems = Problems()
-    inspected = xlsxfile.inspect(path, problems)
-    if inspected is None:
-        return LoadResult(None, problems, {})
-    wb = _open(path, problems, data_only=True)
+    wb = read_workbook(path, problems)
     if wb is None:
         return LoadResult(None, problems, {})
-    formulas = {}
-    if inspected.has_formulas:
-        wb_f = _open(path, problems, data_only=False)
-        if wb_f is not None:
-            formulas = {ws.title: ws for ws in wb_f.worksheets}
-    try:
-        return _read(path, wb, formulas, guide, problems)
-    finally:
-        wb.close()
+    return read_book(path, wb, guide, problems)
 
 
-def _open(path: Path, problems: Problems, data_only: bool):
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
-            return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
-    except Exception as e:  # openpyxl raises many kinds for damaged XML; all mean the same to a user
-        if _caused_by_defusedxml(e):
-            problems.error("unsafe-xml", path.name, "The workbook's XML declares entities or a document type, which "
-                           "Excel never writes and which can be used to attack a computer; ehsg does not read it.")
-            return None
-        problems.error("damaged-workbook", path.name,
-                       f"The workbook cannot be read: it is damaged or not a real .xlsx ({type(e).__name__}: {e}).")
-        return None
+def read_book(path: Path, wb: Book, guide: Guide, problems: Problems) -> LoadResult:
+    """An assessment from a workbook already read (see ehsg.office.xlsx.read_workbook)."""
+    formulas = {ws.title: ws for ws in wb.worksheets if ws.formulas}
+    return _read(Path(path), wb, formulas, guide, problems)
 
 
 def _read(path: Path, wb, formulas: dict, guide: Guide, problems: Problems) -> LoadResult:
@@ -124,8 +101,8 @@ def _value(ws, row: int, col: int, formulas: dict, problems: Problems, what: str
     value = ws.cell(row=row, column=col).value
     fws = formulas.get(ws.title)
     if fws is not None:
-        raw = fws.cell(row=row, column=col).value
-        if isinstance(raw, str) and raw.startswith("="):
+        raw = fws.formula(row, col)
+        if raw is not None:
             ref = cell_ref(ws, row, col)
             if value is None:
                 problems.error("formula-no-value", ref,
@@ -138,17 +115,6 @@ def _value(ws, row: int, col: int, formulas: dict, problems: Problems, what: str
 
 
 _FORMULA_NO_VALUE = object()
-
-
-def _caused_by_defusedxml(e: BaseException | None) -> bool:
-    """openpyxl wraps parser errors; look down the chain for defusedxml's refusal."""
-    seen = 0
-    while e is not None and seen < 10:
-        if type(e).__module__.startswith("defusedxml"):
-            return True
-        e = e.__cause__ or e.__context__
-        seen += 1
-    return False
 
 
 def _find_header(ws, required: tuple[str, ...]) -> tuple[int, dict[str, int]] | None:
@@ -209,7 +175,7 @@ def _read_respondent(wb, problems: Problems) -> Respondent:
     def get(label):
         pos = cells.get(norm(label))
         v = ws.cell(row=pos[0], column=pos[1]).value if pos else None
-        return ("" if v is None else unescape_control(str(v)).strip()), (cell_ref(ws, *pos) if pos else ws.title)
+        return ("" if v is None else str(v).strip()), (cell_ref(ws, *pos) if pos else ws.title)
 
     name, _ = get(wbk.LABEL_NAME)
     org, where = get(wbk.LABEL_ORGANISATION)
@@ -233,22 +199,27 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
     if header is None:
         return ()
     hrow, cols = header
+    partners_col = cols.get(norm(wbk.WF_PARTNER_ENTRIES))  # in a consolidated workbook
     out = []
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
         values = []
         for name in wbk.WF_HEADERS:
             col = cols.get(norm(name))
             v = ws.cell(row=r, column=col).value if col else None
-            values.append("" if v is None else unescape_control(str(v)))
+            values.append("" if v is None else str(v))
         if any(v.strip() for v in values):
-            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)])))
+            entries = _whole(ws.cell(row=r, column=partners_col).value) if partners_col else None
+            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)]),
+                                    partner_entries=entries or 0))
     return tuple(out)
 
 
 def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> dict:
     sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.AREA_SHEET)), None)
+    if sheet is None and partner:  # a partner's workbook gives the area and year on its Respondent sheet
+        sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.RESPONDENT_SHEET)), None)
     if sheet is None:
-        problems.error("area-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
+        problems.error("area-sheet-missing", wbk.AREA_SHEET,
                        f"There is no '{wbk.AREA_SHEET}' sheet with the area's name, data model, priorities and "
                        "permissions.")
         return {}
@@ -267,7 +238,7 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
 
     out: dict[str, Any] = {}
     area, where = get(wbk.LABEL_AREA)
-    out["area"] = "" if area is None else unescape_control(str(area)).strip()
+    out["area"] = "" if area is None else str(area).strip()
     if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
     year, where = get(wbk.LABEL_YEAR, required=False)
@@ -278,6 +249,16 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
         else:
             out["year"] = y
     if partner:  # a partner's workbook carries scores and evidence only
+        if norm(ws.title) == norm(wbk.AREA_SHEET):   # an older partner's workbook still had the Area questions
+            asked = (wbk.LABEL_DATA_MODEL, wbk.LABEL_CHANGED, wbk.LABEL_CURRENT, *wbk.LABEL_PRIORITIES,
+                     *(q.label for q in guide.permissions))
+            answered = [label for label in asked if norm(label) in cells
+                        and ws.cell(row=cells[norm(label)][0], column=cells[norm(label)][1]).value not in (None, "")]
+            if answered:
+                problems.warning("partner-area-ignored", ws.title, "This partner answered the partnership's own "
+                                 f"questions ({', '.join(answered)}). A partner's workbook gives scores and evidence "
+                                 "only: these answers are not used. Agree them together and type them on the Area "
+                                 "sheet of the consolidated workbook.")
         return out
     numbers = [m.number for m in guide.data_models]
     span = f"{min(numbers)} to {max(numbers)}"
@@ -295,6 +276,7 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
         problems.error("yes-no-invalid", where, f"Answer Yes or No, not {changed!r}.")
     else:
         out["changed"] = yn
+    changed_where = where
     current, where = get(wbk.LABEL_CURRENT)
     if current not in (None, ""):
         if _whole(current) not in numbers:
@@ -305,6 +287,9 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
     if out.get("changed") and "current" not in out and "data-model-invalid" not in {p.code for p in problems}:
         problems.error("current-data-model-missing", where,
                        "The data model has changed, so give the current data model: the priority rule follows it.")
+    if yn != "bad" and norm(wbk.LABEL_CHANGED) in cells:
+        for code, severity, field, message in data_model_answer_problems(out.get("data_model"), yn, out.get("current")):
+            getattr(problems, severity)(code, changed_where if field == "changed" else where, message)
     priorities = []
     for label in wbk.LABEL_PRIORITIES:
         value, where = get(label)
@@ -312,10 +297,10 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
             if norm(label) in cells:
                 problems.error("priority-missing", where, f"{label} is missing.")
             continue
-        did = descriptor_id(value)
-        if guide.descriptor(did) is None:
-            problems.error("priority-unknown", where, f"{label}: '{value}' is not a descriptor of the guide "
-                           "(use an id such as 7.3).")
+        ids, problem = parse_priority_cell(value, guide)
+        did = ids[0] if ids else ""
+        if problem:
+            problems.error(problem[0], where, f"{label}: {problem[1]}")
         elif did in priorities:
             problems.error("priority-duplicate", where, f"{label}: {did} is already chosen; choose three different "
                            "descriptors.")
@@ -465,11 +450,35 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
                        f"No sheet has a header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}', so no "
                        "descriptor could be read. Was the sheet deleted, renamed or its header row changed?")
         return responses
-    for d in guide.descriptors:
-        if d.id not in seen:
-            problems.error("descriptor-missing", wb.sheetnames[0] if not responses else responses[-1].row.split("!")[0],
-                           f"Descriptor {d.id} ({d.short}) is not in the workbook.")
+    _locate_missing(wb, guide, seen, wanted, skip, problems)
     return responses
+
+
+def _locate_missing(wb, guide: Guide, seen: dict[str, str], wanted: tuple[str, ...], skip: set[str],
+                    problems: Problems) -> None:
+    """Descriptors not read, located where the user must look: a section sheet that is gone is named once;
+    otherwise each missing descriptor is placed on its section's sheet (or where its neighbours were read)."""
+    titles = {norm(t): t for t in wb.sheetnames}
+    for section in guide.sections:
+        missing = [d for d in section.descriptors if d.id not in seen]
+        if not missing:
+            continue
+        expected = wbk.section_sheet_name(section.number, section.name)
+        found = [seen[d.id].split("!")[0] for d in section.descriptors if d.id in seen]
+        sheet = titles.get(norm(expected)) or (found[0] if found else None)
+        if sheet is None:
+            ids = ", ".join(d.id for d in missing)
+            problems.error("section-sheet-missing", expected, f"The sheet '{expected}' is missing, so descriptors "
+                           f"{ids} are not in the workbook. Was it deleted or renamed? Copy it back from a workbook "
+                           "made by 'ehsg template'.")
+            continue
+        ws = wb[sheet]
+        header = _find_header(ws, wanted)
+        hint = "" if header or norm(sheet) in skip else (
+            f" The sheet '{sheet}' has no header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}' in its first "
+            f"{HEADER_SCAN_ROWS} rows, so none of its rows could be read.")
+        for d in missing:
+            problems.error("descriptor-missing", sheet, f"Descriptor {d.id} ({d.short}) is not in the workbook.{hint}")
 
 
 def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict, formulas: dict,
@@ -487,28 +496,33 @@ def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict,
             problems.warning("narrative-missing", ref, f"{did}: no answer to '{prompt}'.")
         return "" if not isinstance(value, str) else value
     if isinstance(value, str):
-        return unescape_control(value)
+        return value
     problems.warning("narrative-not-text", ref, f"{did}: the narrative is a {type(value).__name__} ({value}); it is "
                      "read as text.")
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-_OOXML_ESCAPE = re.compile(r"_x(005[Ff]|00[01][0-9A-Fa-f])_")
+def _merged_lookup(ws) -> "_MergedCells":
+    """Every cell inside a merged range, mapped to the range; looked up, never expanded."""
+    return _MergedCells(ws.merged_cells.ranges)
 
 
-def unescape_control(text: str) -> str:
-    """Undo Excel's escapes that openpyxl leaves in place: _x0007_ (a control character) and _x005F_ (an
-    underscore that began a literal _xHHHH_). One left-to-right pass, as the standard reads them."""
-    if "_x" not in text:
-        return text
-    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+class _MergedCells:
+    """(row, column) in merged → inside a merged range; merged[(row, column)] → the range's name ('C5:C6')."""
 
+    def __init__(self, ranges) -> None:
+        self._ranges = tuple(ranges)
 
-def _merged_lookup(ws) -> dict[tuple[int, int], str]:
-    """Every cell inside a merged range, mapped to the range (bounded for huge merges)."""
-    out = {}
-    for rng in ws.merged_cells.ranges:
-        for row in range(rng.min_row, min(rng.max_row, rng.min_row + MAX_DESCRIPTOR_ROWS) + 1):
-            for col in range(rng.min_col, min(rng.max_col, rng.min_col + 50) + 1):
-                out[(row, col)] = rng.coord
-    return out
+    def _find(self, key):
+        row, col = key
+        return next((rng for rng in self._ranges
+                     if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col), None)
+
+    def __contains__(self, key) -> bool:
+        return self._find(key) is not None
+
+    def __getitem__(self, key) -> str:
+        rng = self._find(key)
+        if rng is None:
+            raise KeyError(key)
+        return rng.coord

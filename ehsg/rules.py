@@ -97,6 +97,23 @@ def rule_statement(guide: Guide, data_model: int) -> str:
     return f"data model {data_model} needs {' and '.join(parts)}"
 
 
+def data_model_answer_problems(survey: int | None, changed: bool | None,
+                               current: int | None) -> list[tuple[str, str, str, str]]:
+    """What is wrong with the form's changed-data-model answers: (code, severity, "changed" or "current", message)."""
+    if changed is None:
+        return [("data-model-changed-missing", "error", "changed",
+                 "Answer Yes or No: has the data model changed since the data survey? The form asks it.")]
+    if changed and current is not None and current == survey:
+        return [("current-data-model-same", "error", "current",
+                 f"The data model has changed (Yes), but the current data model, {current}, is the one from the data "
+                 f"survey. Give the data model the area has now, or answer No.")]
+    if not changed and current is not None:
+        return [("current-data-model-ignored", "warning", "current",
+                 f"The data model has not changed (No), so the current data model, {current}, is not used. Leave it "
+                 "blank, or answer Yes if the data model has changed.")]
+    return []
+
+
 def check_priorities(assessment: Assessment, guide: Guide) -> PriorityResult:
     """Whether the chosen descriptors obey the data-model rule, with reasons a person can act on."""
     rule = guide.priority_rule
@@ -108,7 +125,7 @@ def check_priorities(assessment: Assessment, guide: Guide) -> PriorityResult:
                        f"(from {assessment.data_model} to {assessment.current_data_model}); "
                        f"the rule follows the current data model, {assessment.current_data_model}.")
     elif assessment.data_model_changed and assessment.current_data_model is None:
-        reasons.append("The area says its data model has changed but gives no current data model; "
+        reasons.append("The area says its data model has changed but gives no usable current data model; "
                        "the rule follows the data model from the data survey.")
     ok = True
     if len(chosen) != rule.count:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckReport, check_file
-from .errors import RefusedError, TemplateError
+from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
-from .outputs import atomic_save, refuse_overwriting_inputs
+from .outputs import refuse_overwriting_inputs
 from .problems import Problem
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
@@ -44,43 +43,40 @@ def paragraphs(text: str) -> list[str]:
 class BuildResult:
     path: Path
     report: CheckReport
-    warnings: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]  # every warning the build acted on: the check's and its own
 
 
-def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_path: Path | None,
-                  produced: dt.date | None = None) -> tuple[dict, list[Problem]]:
-    """Every field the template may use, as pre-formatted values. Narratives are RichText paragraphs."""
-    from docx.shared import Mm
-    from docxtpl import InlineImage, RichText
+class _Warnings(list):
+    """Warnings raised while making the context: characters Word cannot hold."""
 
-    a = report.assessment
-    ea = report.earned_autonomy
-    pr = report.priorities
-    warnings: list[Problem] = []
-    produced = produced or dt.date.today()
-
-    def narrative(text: str, cell: str, did: str) -> list:
+    def clean(self, text: str, where: str, what: str) -> str:
         clean, removed = xml_safe(text)
         if removed:
-            warnings.append(Problem("narrative-control-characters", "warning", cell,
-                                    f"{did}: removed {len(removed)} character(s) Word cannot hold "
-                                    f"({', '.join(sorted(set(removed)))}); the rest of the text is kept."))
-        return [RichText(p) for p in paragraphs(clean)]
+            self.append(Problem("narrative-control-characters", "warning", where,
+                                f"{what}: removed {len(removed)} character(s) Word cannot hold "
+                                f"({', '.join(sorted(set(removed)))}); the rest of the text is kept."))
+        return clean
 
-    def score_text(score):
-        return "Not scored" if score is None else str(score)
+
+def build_context(report: CheckReport, guide: Guide, draft: bool = False,
+                  date: str = "") -> tuple[dict, list[Problem]]:
+    """Every field the submission template may use, as plain values: the national form with the area's answers.
+
+    A narrative is a list of paragraph strings; a single line break inside one stays a line break.
+    """
+    a = report.assessment
+    form = guide.form
+    warnings = _Warnings()
+    area = warnings.clean(a.area, "Area", "Area name") or "(area not given)"
+
+    def narrative(text: str, cell: str, did: str) -> list[str]:
+        return paragraphs(warnings.clean(text, cell, did)) if text else []
 
     workforce = []
     for w in a.workforce:
         if w.filled:
-            cells = []
-            for text in (w.kind, w.group, w.lead, w.role, w.notes):
-                clean, removed = xml_safe(text)
-                if removed:
-                    warnings.append(Problem("narrative-control-characters", "warning", w.row,
-                                            f"Workforce table: removed {len(removed)} character(s) Word cannot hold."))
-                cells.append(RichText(clean))
-            workforce.append(dict(zip(("kind", "group", "lead", "role", "notes"), cells)))
+            workforce.append({key: warnings.clean(getattr(w, key), w.row, "Workforce table")
+                              for key in ("kind", "group", "lead", "role", "notes")})
 
     sections = []
     for s in guide.sections:
@@ -88,165 +84,146 @@ def build_context(report: CheckReport, guide: Guide, tpl, draft: bool, chart_pat
         for d in s.descriptors:
             r = a.response(d.id)
             descriptors.append({
-                "id": d.id, "text": d.text, "title": d.title, "heading": f"{d.id} - {d.text}",
+                "id": d.id, "heading": f"{d.id} - {d.text}",
                 "workforce_rows": workforce if d.id == guide.workforce_evidence_for else [],
-                "score": score_text(r.score if r else None),
+                "score": "" if r is None or r.score is None else str(r.score),
                 "working_well": narrative(r.working_well if r else "", r.cells[1] if r else "", d.id),
                 "next": narrative(r.next if r else "", r.cells[2] if r else "", d.id),
             })
-        sections.append({"number": s.number, "name": s.name, "heading": s.name, "descriptors": descriptors})
+        sections.append({"number": s.number, "heading": s.name, "descriptors": descriptors})
 
-    section_summary = []
-    for s in guide.sections:
-        scores = [a.score(d.id) for d in s.descriptors if a.score(d.id) is not None]
-        section_summary.append({
-            "name": f"{s.number} {s.name}", "count": str(len(s.descriptors)),
-            "mean": f"{sum(scores) / len(scores):.1f}" if scores else "–",
-            "range": f"{min(scores)} – {max(scores)}" if scores else "–"})
+    ea = guide.thresholds(report.earned_autonomy.year if report.earned_autonomy else None)
+    ea_items = [{"heading": t.heading or guide.section(guide.descriptor(t.descriptor).section).name,
+                 "criterion": t.criterion or guide.descriptor(t.descriptor).text, "minimum": str(t.minimum)}
+                for t in ea.thresholds]
 
-    ea_items = []
-    for item in ea.items:
-        d = guide.descriptor(item.id)
-        result = "Met" if item.met else ("Not scored" if item.score is None else f"Short by {item.short_by}")
-        ea_items.append({"id": item.id, "descriptor": f"{item.id} {d.text}", "minimum": str(item.minimum),
-                         "score": score_text(item.score), "result": result})
-
-    ordinals = ("Descriptor one", "Descriptor two", "Descriptor three", "Descriptor four", "Descriptor five")
+    ordinals = form.lists["selection.ordinals"]
     chosen = []
     for i, did in enumerate(a.priorities):
         d = guide.descriptor(did)
-        section = guide.section(d.section).name if d else "(not a descriptor of the guide)"
-        chosen.append({"ordinal": ordinals[i] if i < len(ordinals) else f"Descriptor {i + 1}", "id": did,
-                       "section": section, "text": d.text if d else ""})
+        chosen.append(form.get("selection.chosen", ordinal=ordinals[i] if i < len(ordinals) else str(i + 1),
+                               id=did, section=guide.section(d.section).name if d else ""))
 
-    def yes_no(v):
-        return "Yes" if v is True else ("No" if v is False else "Not answered")
+    def model_number(n):
+        return "" if n is None else str(n)
 
-    area = a.area or "(area not given)"
-    models = {m.number: m for m in guide.data_models}
-
-    def model_text(n):
-        return f"{n} ({models[n].name})" if n in models else "not given"
-
-    survey = f"{area}'s data model ({guide.data_survey or 'from the data survey'}): {model_text(a.data_model)}"
-    changed = (f"Do you think that {area}'s data model has changed since you submitted the data survey? "
-               f"{yes_no(a.data_model_changed)}.")
-    current = (f"Current data model: {model_text(a.current_data_model)}. The priority rule follows the current "
-               "data model." if a.data_model_changed else "")
     scale = guide.scale
-    scale_note = (f"Scores are whole numbers from {scale.minimum} to {scale.maximum}."
-                  + ("" if scale.levels else " The guide's wording for each score level is not reproduced in "
-                     "this document."))
-    chart = InlineImage(tpl, str(chart_path), width=Mm(170)) if chart_path else ""
+    levels = [form.get("self_assessment.scale_line", score=n, wording=scale.levels[n])
+              for n in range(scale.minimum, scale.maximum + 1) if n in scale.levels]
     ctx = {
-        "area": area, "year": str(a.year or ""), "year_suffix": f" {a.year}" if a.year else "",
-        "guide_title": guide.title, "guide_stamp": guide.stamp, "produced": produced.strftime("%d %B %Y").lstrip("0"),
+        "area": area, "year": str(a.year or ""), "guide_title": guide.title, "date": date,
         "draft": draft, "draft_banner": DRAFT_BANNER if draft else "",
         "draft_footer": f" · {DRAFT_BANNER}" if draft else "",
         "draft_note": (f"ehsg check found {len(report.errors)} error(s) and {len(report.warnings)} warning(s) in "
                        f"{Path(report.file).name}. Fix them and build again without --draft before submitting."
                        if draft else ""),
         "draft_problems": [f"{p.location}: {p.message}" for p in report.problems] if draft else [],
+        "front": [{"heading": part.heading, "blocks": [{"kind": b.kind, "text": b.text} for b in part.blocks]}
+                  for part in form.front],
+        "vision": {"heading": form.get("vision.heading"), "subtitle": form.get("vision.subtitle"),
+                   "statement": guide.vision_statement,
+                   "sections": [{"name": v.name, "statements": [f"{i}. {s}" for i, s in enumerate(v.statements, 1)]}
+                                for v in guide.vision]},
+        "system": {"heading": form.get("system.heading"), "subtitle": form.get("system.subtitle"),
+                   "intro": form.get("system.intro"), "services": [s.text for s in guide.services]},
+        "workforce": {"heading": form.get("workforce.heading"),
+                      "intro": " ".join(x for x in (form.get("workforce.intro"), guide.workforce_grouping_terms) if x),
+                      "lost": form.get("workforce.lost"), "instruction": guide.workforce_instruction},
+        "assessment": {"heading": form.get("self_assessment.heading"),
+                       "intro": " ".join(x for x in (form.get("self_assessment.intro"), guide.guidance) if x),
+                       "scale_heading": form.get("self_assessment.scale_heading"), "scale_levels": levels,
+                       "scale_lost": "" if levels else form.get("self_assessment.scale_lost",
+                                                                 minimum=scale.minimum, maximum=scale.maximum)},
         "prompts": {"score": guide.prompts.score, "working_well": guide.prompts.working_well,
                     "next": guide.prompts.next},
-        "sections": sections, "section_summary": section_summary, "scale_note": scale_note,
-        "chart": chart,
-        "chart_caption": (f"Scores of the {len(guide.descriptors)} descriptors, out of {scale.maximum}, coloured by "
-                          "section. A black bar marks an Earned Autonomy minimum score."),
-        "ea_summary": ea.summary, "ea_note": guide.thresholds(ea.year).note, "ea_source": ea.source,
-        "ea_items": ea_items,
-        "rule_text": list(guide.priority_rule.text),
-        "data_model_survey": survey, "data_model_changed": changed, "data_model_current": current,
-        "chosen": chosen,
-        "priorities_summary": "; ".join(f"{c['id']} {c['section']}" for c in chosen) or "None chosen",
-        "priority_verdict": ("The three descriptors obey the selection rule." if pr.valid
-                             else "The chosen descriptors do NOT obey the selection rule."),
-        "priority_reasons": list(pr.reasons),
-        "permissions": [{"id": p.id, "statement": p.statement, "question": p.question,
-                         "answer": yes_no(a.permissions.get(p.id))} for p in guide.permissions],
+        "sections": sections,
+        "ea": {"heading": form.get("earned_autonomy.heading"), "note": ea.note,
+               "stage1": form.get("earned_autonomy.stage1"), "minimum_label": form.get("earned_autonomy.minimum_label"),
+               "criteria": ea_items},
+        "selection": {
+            "heading": form.get("selection.heading"), "intro": form.get("selection.intro"),
+            "rule": list(guide.priority_rule.text), "free_choice": form.get("selection.free_choice"),
+            "reference": form.get("selection.reference"),
+            "survey_model": form.get("selection.survey_model", area=area, data_model=model_number(a.data_model)),
+            "reminder": form.get("selection.reminder"),
+            "models": [form.get("selection.model_line", number=m.number, name=m.name, definition=m.definition)
+                       for m in guide.data_models],
+            "changed": form.get("selection.changed_question", area=area, answer=form.yes_no(a.data_model_changed)),
+            "current": (form.get("selection.current_model", area=area,
+                                 current_data_model=model_number(a.current_data_model))
+                        if a.data_model_changed and a.current_data_model is not None else ""),
+            "chosen": chosen},
+        "uses": {"heading": form.get("uses.heading"), "intro": form.get("uses.intro"),
+                 "points": list(form.lists["uses.points"]), "contact": form.get("uses.contact")},
+        # a permission left blank is treated as No, as ehsg check warns
+        "permissions": {"heading": form.get("permissions.heading"),
+                        "answers": [{"statement": p.statement,
+                                   "line": form.get("permissions.line", question=p.question,
+                                                    answer=form.yes_no(a.permissions.get(p.id) is True))}
+                                  for p in guide.permissions]},
     }
-    return ctx, warnings
+    if a.year and form.year and a.year != form.year:
+        warnings.append(Problem(
+            "form-edition-year", "warning", "Area",
+            f"The self-assessment is for {a.year} but the guide data is the {form.year} edition of the form: its "
+            f"dates and names ({', '.join(form.edition.values())}) are printed as that edition has them. Build "
+            f"with the guide data of the {a.year} edition (--guide) if there is one."))
+    return ctx, list(warnings)
 
 
 def context_fields() -> set[str]:
-    """The top-level names every build provides to a template."""
-    return {"area", "year", "year_suffix", "guide_title", "guide_stamp", "produced", "draft", "draft_banner",
-            "draft_footer", "draft_note", "draft_problems", "prompts", "sections", "section_summary", "scale_note",
-            "chart", "chart_caption", "ea_summary", "ea_note", "ea_source", "ea_items", "rule_text",
-            "data_model_survey", "data_model_changed", "data_model_current", "chosen", "priorities_summary",
-            "priority_verdict", "priority_reasons", "permissions"}
+    """The top-level names every build provides to the submission template."""
+    return {"area", "year", "guide_title", "date", "draft", "draft_banner", "draft_footer", "draft_note",
+            "draft_problems", "front", "vision", "system", "workforce", "assessment", "prompts", "sections", "ea",
+            "selection", "uses", "permissions"}
 
 
-def _jinja_env():
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+PICTURES = frozenset()  # the form has no picture; the briefing's template holds {{ chart }}
 
 
-def open_template(path: Path):
-    from docxtpl import DocxTemplate
+def sample_context(guide: Guide, context=None) -> dict:
+    """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+    from .workbook import write_template
 
-    if not path.exists():
-        raise TemplateError(f"{path}: no such Word template.")
-    try:
-        tpl = DocxTemplate(str(path))
-        tpl.init_docx()
-    except Exception as e:
-        raise TemplateError(f"{path}: not a Word document (.docx) that can be used as a template ({e}).") from e
-    return tpl
+    with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
+        blank = write_template(guide, Path(tmp) / "blank.xlsx")
+        report = check_file(blank, guide)
+    return (context or build_context)(report, guide, True)[0]
 
 
-def check_template(path: str | Path) -> dict:
-    """Fields a template uses that ehsg does not provide, and fields provided but unused."""
-    from jinja2 import TemplateSyntaxError
+def check_template(path: str | Path, guide: Guide) -> dict:
+    """Fields a template uses that ehsg does not provide, and fields provided but unused, after a trial render.
 
-    tpl = open_template(Path(path))
-    try:
-        used = tpl.get_undeclared_template_variables(_jinja_env())
-    except TemplateSyntaxError as e:
-        raise TemplateError(f"{path}: a template tag is broken near line {e.lineno} of the document XML: "
-                            f"{e.message}.") from e
-    provided = context_fields()
-    return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
+    A template with the chart is taken for the briefing's, any other for the submission's. Everything a build
+    would refuse raises TemplateError with each problem located.
+    """
+    from . import docxrender
+    from .brief import PICTURES as BRIEF_PICTURES, brief_context, brief_fields
 
-
-def render_chart(report: CheckReport, guide: Guide, out: Path) -> Path:
-    """The score profile: one bar per descriptor, coloured by section, Earned Autonomy minima marked."""
-    from .chart import Bar, Group, bar_chart
-
-    a = report.assessment
-    minima = {t.descriptor: t.minimum for t in guide.thresholds(report.earned_autonomy.year).thresholds}
-    groups = [Group(f"{s.number} {s.name}", tuple(Bar(d.id, (a.score(d.id),), minima.get(d.id))
-                                                  for d in s.descriptors)) for s in guide.sections]
-    return bar_chart(groups, guide.scale.maximum, out, minimum=guide.scale.minimum)
+    if "chart" in docxrender.template_fields(Path(path), BRIEF_PICTURES):
+        return docxrender.check_template(path, brief_fields(), BRIEF_PICTURES, sample_context(guide, brief_context))
+    return docxrender.check_template(path, context_fields(), PICTURES, sample_context(guide))
 
 
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
-                     draft: bool = False, produced: dt.date | None = None) -> BuildResult:
-    """Check the workbook, then render the Word submission; refuses (writes nothing) on errors unless draft."""
-    from jinja2 import TemplateError as JinjaTemplateError
-    from jinja2.exceptions import SecurityError, UndefinedError
-
+                     draft: bool = False, date: str = "") -> BuildResult:
+    """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
+    unless draft."""
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_template()
+    report = checked(workbook, guide, draft)
+    context, warnings = build_context(report, guide, draft, date)
+    from .docxrender import render_docx
+
+    render_docx(template_path, context, Path(output))
+    return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))
+
+
+def checked(workbook: str | Path, guide: Guide, draft: bool = False) -> CheckReport:
+    """The check of a workbook a document is built from; refuses when it has errors (unless draft)."""
     report = check_file(workbook, guide)
     if report.assessment is None or (report.errors and not draft):
         lines = "\n".join(f"  {p}" for p in report.errors)
         hint = "" if report.assessment is None else "\nFix them, or build with --draft for a marked draft."
         raise RefusedError(f"{workbook}: {len(report.errors)} error(s); no document was written.\n{lines}{hint}")
-    tpl = open_template(template_path)
-    with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
-        chart = render_chart(report, guide, Path(tmp) / "profile.png")
-        context, warnings = build_context(report, guide, tpl, draft, chart, produced)
-        try:
-            tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
-        except UndefinedError as e:
-            raise TemplateError(f"{template_path}: the template uses a field ehsg does not provide ({e.message}). "
-                                "Run 'ehsg check-template' on it.") from e
-        except SecurityError as e:
-            raise TemplateError(f"{template_path}: the template tried something unsafe and was stopped ({e}).") from e
-        except JinjaTemplateError as e:
-            raise TemplateError(f"{template_path}: a template tag is broken ({e}).") from e
-        path = atomic_save(output, tpl.save)
-    return BuildResult(path, report, tuple(warnings))
+    return report

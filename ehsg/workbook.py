@@ -49,6 +49,7 @@ WF_LEAD = "How often they act as lead practitioner"
 WF_ROLE = "Their role in whole family working"
 WF_NOTES = "Evidence and notes"
 WF_HEADERS = (WF_KIND, WF_GROUP, WF_LEAD, WF_ROLE, WF_NOTES)
+WF_PARTNER_ENTRIES = "Partners' entries"   # a consolidated workbook's count of partners' words per group
 WF_SPARE_ROWS = 10
 
 _INVALID_SHEET_CHARS = re.compile(r"[\\/*?:\[\]]")
@@ -60,24 +61,33 @@ def section_sheet_name(number: int, name: str) -> str:
 
 
 def write_template(guide: Guide, path: str | Path, area: str = "", year: int | None = None,
-                   kind: str = KIND_ASSESSMENT) -> Path:
+                   kind: str = KIND_ASSESSMENT, previous=None) -> Path:
     """Write a blank workshop workbook for the guide (or a partner's, kind=respondent); returns its path."""
-    wb = build_template(guide, area=area, year=year, kind=kind)
+    wb = build_template(guide, area=area, year=year, kind=kind, previous=previous)
     return atomic_save(path, wb.save)
 
 
-def build_template(guide: Guide, area: str = "", year: int | None = None, kind: str = KIND_ASSESSMENT):
+def build_template(guide: Guide, area: str = "", year: int | None = None, kind: str = KIND_ASSESSMENT,
+                   previous=None):
+    """The workbook in memory. A partner's (kind=respondent) has no Area sheet: the area's details are the
+    partnership's to give, not a partner's. `previous` (an Assessment) adds last year's answers, read-only."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ins = wb.active
     ins.title = INSTRUCTIONS_SHEET
-    _instructions(ins, guide)
-    if kind == KIND_RESPONDENT:
-        _respondent_sheet(wb.create_sheet(RESPONDENT_SHEET))
-    _area_sheet(wb.create_sheet(AREA_SHEET), guide, area, year)
+    partner = kind == KIND_RESPONDENT
+    if partner:
+        from .partnerbook import partner_instructions, respondent_sheet
+
+        partner_instructions(ins, guide, area, previous)
+        respondent_sheet(wb.create_sheet(RESPONDENT_SHEET), area, year)
+    else:
+        _instructions(ins, guide)
+        _area_sheet(wb.create_sheet(AREA_SHEET), guide, area, year)
     for section in guide.sections:
-        _section_sheet(wb.create_sheet(section_sheet_name(section.number, section.name)), guide, section)
+        _section_sheet(wb.create_sheet(section_sheet_name(section.number, section.name)), guide, section,
+                       partner=partner, previous=previous)
     _workforce_sheet(wb.create_sheet(WORKFORCE_SHEET), guide)
     _meta_sheet(wb.create_sheet(META_SHEET), guide, kind)
     wb.active = 1
@@ -107,22 +117,49 @@ def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> No
     for col, width in widths.items():
         value = ws.cell(row=row, column=col).value
         if isinstance(value, str) and value:
-            per_line = max(1.0, width * 1.15)
+            per_line = max(1.0, width * 1.05)
             lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
-    ws.row_dimensions[row].height = max(minimum, 15.0 * lines)
+    # 409 points is the tallest row a spreadsheet allows
+    ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
 
 
-def _print_wide(ws) -> None:
-    """Print landscape, one page wide, as many pages tall as it takes."""
+def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0,
+                area: str | None = None) -> None:
+    """How every sheet ehsg writes prints: A4 landscape, one page wide (fit_height pages tall, 0 = as many as it
+    takes), the title rows repeated on each page, the print area set to what is filled (or `area`: a sheet whose
+    chart lies beyond its cells), the sheet's name and
+    `header` at the top and page numbers at the foot. Call it after the sheet is filled."""
+    from openpyxl.utils import get_column_letter
+
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = fit_height
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.print_options.horizontalCentered = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = area or f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
+    # '&' starts a code in Excel's header language: a literal one is written '&&'.
+    left = header.replace("&", "&&") if header and len(header) < 120 else ""
+    ws.oddHeader.left.text = left or None
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.evenHeader.left.text, ws.evenHeader.right.text = ws.oddHeader.left.text, "&A"
+    ws.evenFooter.center.text = "Page &P of &N"
+
+
+def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
+    """fit_row for every row from first to last (default: the last filled row)."""
+    for r in range(first, (last or ws.max_row) + 1):
+        fit_row(ws, r, widths, minimum)
 
 
 def _instructions(ws, guide: Guide) -> None:
     st = _styles()
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = 100
     scale = guide.scale
     if scale.levels:
         scale_text = "\n".join(f"{k}: {v}" for k, v in sorted(scale.levels.items()))
@@ -162,8 +199,8 @@ def _instructions(ws, guide: Guide) -> None:
         cell.alignment = st["wrap"]
         if font is not None:
             cell.font = font
-        fit_row(ws, i, {1: 110}, minimum=20 if i == 1 else 15)
-    _print_wide(ws)
+        fit_row(ws, i, {1: 100}, minimum=20 if i == 1 else 15)
+    print_setup(ws, fit_height=1)
 
 
 def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
@@ -213,27 +250,47 @@ def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
             validations[kind].add(b.coordinate)
         fit_row(ws, r, {1: 48, 3: 90})
     ws.freeze_panes = "A2"
-    _print_wide(ws)
+    print_setup(ws, "1:1", area)
 
 
-def _section_sheet(ws, guide: Guide, section) -> None:
+def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=None) -> None:
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     st = _styles()
-    headers = (HEADER_ID, HEADER_DESCRIPTOR, HEADER_SCORE, guide.prompts.working_well, guide.prompts.next)
-    widths = (7, 55, 9, 75, 60)
-    title = ws.cell(row=1, column=1, value=f"{section.number} - {section.name}")
+    headers = [HEADER_ID, HEADER_DESCRIPTOR, HEADER_SCORE, guide.prompts.working_well, guide.prompts.next]
+    widths = [6, 45, 8, 60, 45]
+    if previous is not None:
+        from .partnerbook import previous_headers
+
+        headers += previous_headers(previous)
+        widths += [10, 40]
+    span = f"{guide.scale.minimum} to {guide.scale.maximum}"
+    if partner:
+        heading = f"{section.number} - {section.name}: your organisation's view"
+        note_text = (f"{HEADER_SCORE}: your organisation's view, a whole number from {span} ({guide.prompts.score}). "
+                     "Leave it blank if you cannot judge: a blank is counted as no response, never as 0. "
+                     "Write your evidence and what you would prioritise next in the two columns beside it.")
+    else:
+        heading = f"{section.number} - {section.name}"
+        note_text = (f"{HEADER_SCORE}: {guide.prompts.score}. A whole number from {span}, agreed by the partnership.")
+    if previous is not None:
+        note_text += (" The grey columns show what was agreed last time, for reference: they are not read back and "
+                      "changing them changes nothing.")
+    title = ws.cell(row=1, column=1, value=heading)
     title.font = st["title"]
-    note = ws.cell(row=2, column=1, value=(
-        f"{HEADER_SCORE}: {guide.prompts.score}. A whole number from {guide.scale.minimum} to "
-        f"{guide.scale.maximum}, agreed by the partnership."))
+    note = ws.cell(row=2, column=1, value=note_text)
     note.alignment = st["wrap"]
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
-    ws.row_dimensions[2].height = 30
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
+    ws.row_dimensions[2].height = 32
+    grey = PatternFill("solid", fgColor="E7E6E6")
     for col, (text, width) in enumerate(zip(headers, widths), start=1):
         c = ws.cell(row=3, column=col, value=text)
         c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
+        if col > 5:
+            c.fill = grey
         ws.column_dimensions[c.column_letter].width = width
+    fit_row(ws, 3, dict(enumerate(widths, start=1)))
     # A list drop-down both offers the scores and refuses anything else typed in Excel.
     drop = DataValidation(type="list", formula1='"' + ",".join(
         str(n) for n in range(guide.scale.minimum, guide.scale.maximum + 1)) + '"', allow_blank=True,
@@ -241,48 +298,29 @@ def _section_sheet(ws, guide: Guide, section) -> None:
         error=f"A score is a whole number from {guide.scale.minimum} to {guide.scale.maximum}.")
     ws.add_data_validation(drop)
     for r, d in enumerate(section.descriptors, start=4):
-        values = (d.id, d.text, None, None, None)
+        values = [d.id, d.text, None, None, None]
+        if previous is not None:
+            last = previous.response(d.id)
+            values += [last.score if last else None, (last.next or None) if last else None]
         for col, value in enumerate(values, start=1):
-            c = ws.cell(row=r, column=col, value=value)
-            c.alignment, c.border = (st["center"] if col in (1, 3) else st["wrap"]), st["border"]
-            if col >= 3:
+            c = ws.cell(row=r, column=col)
+            set_text(c, value)
+            c.alignment, c.border = (st["center"] if col in (1, 3, 6) else st["wrap"]), st["border"]
+            if col in (3, 4, 5):
                 c.fill = st["input_fill"]
+            elif col > 5:
+                c.fill, c.font = grey, Font(italic=True, color="404040")
         ws.cell(row=r, column=1).data_type = "s"
         drop.add(ws.cell(row=r, column=3).coordinate)
-        ws.row_dimensions[r].height = 160
+        fit_row(ws, r, {2: widths[1], **({7: widths[6]} if previous is not None else {})}, minimum=120)
     ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    _print_wide(ws)
+    print_setup(ws, "3:3")
 
 
 def _label_value_header(ws, st) -> None:
     for col, text in enumerate((HEADER_LABEL, HEADER_VALUE, HEADER_GUIDANCE), start=1):
         c = ws.cell(row=1, column=col, value=text)
         c.font, c.fill, c.border = st["bold"], st["header_fill"], st["border"]
-
-
-def _respondent_sheet(ws) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    st = _styles()
-    ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 80
-    _label_value_header(ws, st)
-    rows = ((LABEL_NAME, "Optional: who is responding."),
-            (LABEL_ORGANISATION, "The organisation you respond for, e.g. 'Sefton Council' or 'Merseyside Police'."),
-            (LABEL_SECTOR, "Choose from the list: " + ", ".join(SECTORS) + "."))
-    for r, (label, guidance) in enumerate(rows, start=2):
-        a = ws.cell(row=r, column=1, value=label)
-        a.font, a.border = st["bold"], st["border"]
-        b = ws.cell(row=r, column=2)
-        b.fill, b.border = st["input_fill"], st["border"]
-        c = ws.cell(row=r, column=3, value=guidance)
-        c.alignment, c.border = st["wrap"], st["border"]
-        fit_row(ws, r, {3: 80})
-    dv = DataValidation(type="list", formula1='"' + ",".join(SECTORS) + '"', allow_blank=True)
-    ws.add_data_validation(dv)
-    dv.add("B4")
 
 
 def _workforce_sheet(ws, guide: Guide) -> None:
@@ -294,8 +332,8 @@ def _workforce_sheet(ws, guide: Guide) -> None:
     note = ws.cell(row=2, column=1, value=intro)
     note.alignment = st["wrap"]
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
-    ws.row_dimensions[2].height = 60
-    for col, (text, width) in enumerate(zip(WF_HEADERS, (24, 36, 34, 34, 60)), start=1):
+    widths = (24, 36, 34, 34, 60)
+    for col, (text, width) in enumerate(zip(WF_HEADERS, widths), start=1):
         c = ws.cell(row=3, column=col, value=text)
         c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
         ws.column_dimensions[c.column_letter].width = width
@@ -307,9 +345,12 @@ def _workforce_sheet(ws, guide: Guide) -> None:
             c.alignment, c.border = st["wrap"], st["border"]
             if col >= 3 or kind is None:
                 c.fill = st["input_fill"]
+        # room to write, and never less than the group's own name needs
+        fit_row(ws, r, {1: widths[0], 2: widths[1]}, minimum=45)
         r += 1
+    fit_row(ws, 2, {1: sum(widths)}, minimum=30)
     ws.freeze_panes = "C4"
-    _print_wide(ws)
+    print_setup(ws, "3:3")
 
 
 def _meta_sheet(ws, guide: Guide, kind: str) -> None:
@@ -400,6 +441,8 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
         c.alignment = Alignment(wrap_text=True, vertical="top")
         if widths:
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
+    if widths:
+        fit_row(ws, start_row, dict(enumerate(widths, start=1)))
     for r, row in enumerate(rows, start=start_row + 1):
         for i, v in enumerate(row, start=1):
             c = ws.cell(row=r, column=i)

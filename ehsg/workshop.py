@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import statistics
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,7 @@ class Workshop:
     stats: tuple[DescriptorStats, ...]
     flag_range: int
     workforce: tuple[tuple[Respondent, WorkforceRow], ...]
+    previous: Assessment | None = None   # last time's agreed answers, for the Discussion sheet and the pack
 
     def flagged(self) -> list[DescriptorStats]:
         return [s for s in self.stats if s.spread is not None and s.spread >= self.flag_range]
@@ -97,7 +99,60 @@ class Workshop:
         return next(s for s in self.stats if s.id == descriptor_id)
 
 
-def aggregate(partners: list[tuple[Assessment, str]], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE) -> Workshop:
+def name_key(text: str) -> str:
+    """How names are compared: NFKC, whitespace collapsed, case-folded (a no-break space is a space)."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
+
+
+def printable(text: str) -> str:
+    """Text from a file as it may be shown on a terminal: control characters (escape sequences) spelled out."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None, year: int | None = None
+                ) -> tuple[str, int | None, list[Problem]]:
+    """The area and year the partners agree on (or the ones given), and an error for each file that differs.
+
+    Partners who left them blank do not count. Given an area or year, every partner that names one must match it."""
+    problems: list[Problem] = []
+    chosen_area, chosen_year = area or "", year
+    said = [(f, a.area) for a, f in partners if a.area.strip()]
+    keys = {name_key(v) for _, v in said}
+    if area:
+        for f, v in said:
+            if name_key(v) != name_key(area):
+                problems.append(Problem("area-differs", "error", f"{f}: Area",
+                                        f"This workbook is for the area '{printable(v)}', not '{printable(area)}' (given with --area). "
+                                        "Correct it, or leave this file out of the merge."))
+    elif len(keys) > 1:
+        names = ", ".join(f"'{printable(v)}'" for v in dict.fromkeys(v for _, v in said))
+        for f, v in said:
+            problems.append(Problem("area-differs", "error", f"{f}: Area",
+                                    f"This workbook is for the area '{printable(v)}'; the partners' workbooks name "
+                                    f"{len(keys)} different areas ({names}). Every partner must assess the same "
+                                    "area: correct the Area on the Respondent sheet, or leave the file out."))
+    elif said:
+        chosen_area = said[0][1]
+    years = [(f, a.year) for a, f in partners if a.year is not None]
+    if year is not None:
+        for f, y in years:
+            if y != year:
+                problems.append(Problem("year-differs", "error", f"{f}: Year",
+                                        f"This workbook is for {y}, not {year} (given with --year). Correct it, "
+                                        "or leave this file out of the merge."))
+    elif len({y for _, y in years}) > 1:
+        listed = ", ".join(str(y) for y in sorted({y for _, y in years}))
+        for f, y in years:
+            problems.append(Problem("year-differs", "error", f"{f}: Year",
+                                    f"This workbook is for {y}; the partners' workbooks name different years "
+                                    f"({listed}). Correct the Year on the Respondent sheet, or give --year."))
+    elif years:
+        chosen_year = years[0][1]
+    return chosen_area, chosen_year, problems
+
+
+def aggregate(partners: list[tuple[Assessment, str]], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE,
+              area: str | None = None, year: int | None = None, previous: Assessment | None = None) -> Workshop:
     """Pure: combine partners' assessments (already loaded and checked) into per-descriptor statistics."""
     stats = []
     for d in guide.descriptors:
@@ -107,11 +162,45 @@ def aggregate(partners: list[tuple[Assessment, str]], guide: Guide, flag_range: 
             rows.append(PartnerScore(a.respondent or Respondent(), file, r.score if r else None,
                                      r.working_well if r else "", r.next if r else ""))
         stats.append(DescriptorStats(d.id, tuple(rows)))
-    area = next((a.area for a, _ in partners if a.area), "")
-    year = next((a.year for a, _ in partners if a.year), None)
+    area, year, _ = agreed_area(partners, area, year)
     workforce = tuple((a.respondent or Respondent(), row) for a, _ in partners for row in a.workforce if row.filled)
     return Workshop(area, year, tuple((a.respondent or Respondent(), f) for a, f in partners), tuple(stats),
-                    flag_range, workforce)
+                    flag_range, workforce, previous)
+
+
+def merge(files: list[Path], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE, area: str | None = None,
+          year: int | None = None, previous: str | Path | None = None) -> tuple[Workshop | None, list[Problem]]:
+    """Load and check every partner's workbook (see collect_files; and last time's, if given); the workshop, or None when any
+    input has an error. Every problem found is returned, errors and warnings."""
+    partners, problems = load_partners(files, guide)
+    chosen_area, _, differs = agreed_area(partners, area, year)
+    problems.extend(differs)
+    last = None
+    if previous is not None:
+        last, more = load_previous(previous, guide, chosen_area)
+        problems.extend(more)
+    if any(p.is_error for p in problems) or not partners:
+        return None, problems
+    return aggregate(partners, guide, flag_range, area, year, last), problems
+
+
+def load_previous(path: str | Path, guide: Guide, area: str = "") -> tuple[Assessment | None, list[Problem]]:
+    """Last time's agreed workbook: its scores and 'prioritising next' are shown beside this year's. Given the
+    area it is for, a workbook of another area is pointed out (a warning: names do change)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file.")
+    result = load_workbook_file(path, guide)
+    a = result.assessment
+    problems = [Problem(p.code, p.severity, f"{path.name}: {p.location}", p.message)
+                for p in result.problems if p.is_error]
+    if a is not None and a.kind == KIND_RESPONDENT:
+        problems.append(Problem("previous-is-partner", "error", path.name, "This is one partner's workbook, not "
+                                "the partnership's agreed self-assessment from last time."))
+    if a is not None and area and a.area and name_key(a.area) != name_key(area):
+        problems.append(Problem("previous-other-area", "warning", path.name,
+                                f"Last time's workbook is for '{printable(a.area)}', this one for '{printable(area)}'."))
+    return (None if any(p.is_error for p in problems) else a), problems
 
 
 def section_means(workshop: Workshop, guide: Guide) -> list[tuple[str, int, float | None]]:
@@ -182,10 +271,10 @@ def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessmen
             file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made with 'ehsg template "
                                   "--respondent'; it is read as one partner's response.")
         if a is not None and a.respondent is not None:
-            key = (a.respondent.name.casefold(), a.respondent.organisation.casefold())
+            key = (name_key(a.respondent.name), name_key(a.respondent.organisation))
             if key in seen_who and any(key):
                 file_problems.error("duplicate-respondent", f"{f.name}: Respondent",
-                                    f"{a.respondent.label} already responded in {seen_who[key]}. If two people from "
+                                    f"{printable(a.respondent.label)} already responded in {seen_who[key]}. If two people from "
                                     "one organisation responded, give each their name.")
             seen_who[key] = f.name
         problems.extend(file_problems.items)

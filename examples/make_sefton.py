@@ -1,7 +1,10 @@
 """Rebuild examples/sefton-2022.xlsx from Sefton's published 2022 submission (shared seed 004).
 
 Run from the repository root:  python examples/make_sefton.py [SEED.txt]
-The narratives are copied exactly as published, line breaks and bullets included.
+The narratives are the published answers as written: every word in order, sentences whole, real paragraphs
+and bullet lists kept. The published text is a PDF extraction, so two things are undone: a line that ends
+mid-sentence and goes on in the next line is the page's wrap, not the writer's (joined with a space), and a
+line of spaces between paragraphs is a blank line (a paragraph break).
 """
 
 from __future__ import annotations
@@ -18,6 +21,30 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SEED = HERE.parent.parent / "shared" / "seeds" / "004_d9c2f1ded2bd0d1f.txt"
 SECTION_NAMES = {"Family voice and experience", "Workforce", "Communities", "Leaders", "Data"}
 END_MARK = "Earned Autonomy Criteria and Eligibility"
+# A line this long that stops without closing punctuation was cut by the page width; shorter ones are
+# the writer's own short lines (sub-headings such as "Next steps").
+WRAP_WIDTH = 40
+_ENDS = tuple(".!?:;)”\"")
+_ITEM = re.compile(r"^\s*(•|[-*·]\s|[a-z]\)|\d+[.)]\s)")
+
+
+def is_wrap(line: str, following: str) -> bool:
+    """Whether the break between two published lines is the PDF's wrap inside a sentence."""
+    text = line.rstrip()
+    return (bool(text) and bool(following.strip()) and len(text) >= WRAP_WIDTH and not text.endswith(_ENDS)
+            and not _ITEM.match(line) and not _ITEM.match(following))
+
+
+def unwrap(text: str) -> str:
+    """The answer as written: the PDF's wraps joined, lines of spaces made blank, real breaks kept."""
+    lines = ["" if not line.strip() else line for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if out and is_wrap(out[-1], line):
+            out[-1] = out[-1].rstrip() + " " + line.lstrip()
+        else:
+            out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
 
 
 def _trim(lines: list[str]) -> str:
@@ -52,7 +79,7 @@ def parse_seed(text: str, guide) -> dict[str, Response]:
         tail = second_text.rsplit("\n", 1)
         if len(tail) == 2 and tail[1] in SECTION_NAMES:  # the next section's heading
             second_text = _trim(tail[0].split("\n"))
-        out[did] = Response(did, score, _trim(first), second_text)
+        out[did] = Response(did, score, unwrap(_trim(first)), unwrap(second_text))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from ehsg.guide import load_guide
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "sefton-2022.xlsx"
-SEED = REPO.parent / "shared" / "seeds" / "004_d9c2f1ded2bd0d1f.txt"
+# The published 2022 submission; EHSG_SEED names a copy kept elsewhere.
+SEED = Path(os.environ.get("EHSG_SEED") or REPO.parent / "shared" / "seeds" / "004_d9c2f1ded2bd0d1f.txt")
 GUIDE_DIR = REPO / "descriptors" / "ehsg-2022"
 
 

@@ -1,7 +1,8 @@
-"""`ehsg build`: the Word submission, with every character of every narrative arriving."""
+"""`ehsg build`: the national form itself, with every character of every narrative in its place."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import zipfile
 
@@ -9,6 +10,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,17 +24,68 @@ from conftest import REPO, fill_by_contract, soffice
 FV = "5 Family voice and experience"
 
 
-def descriptor_blocks(doc):
-    """{id: (score, working well, next)} read back from the document's descriptor tables."""
-    out = {}
-    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2" and " - " in p.text]
-    tables = [t for t in doc.tables if len(t.rows) == 5 and t.rows[0].cells[0].text.startswith("Self-Assessment")]
-    assert len(headings) == len(tables)
-    for heading, t in zip(headings, tables):
-        did = heading.split(" - ", 1)[0]
-        texts = ["\n\n".join(p.text for p in t.rows[r].cells[0].paragraphs) for r in (2, 4)]
-        out[did] = (t.rows[0].cells[1].text, *texts)
+def body_texts(doc) -> list[str]:
+    """The document's text in body order: each paragraph, and each table cell once (merged cells too)."""
+    out = []
+    for child in doc.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            out.append(Paragraph(child, doc).text)
+        elif child.tag.endswith("}tbl"):
+            for row in Table(child, doc).rows:
+                seen = set()
+                for cell in row.cells:
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        out.append(cell.text)
     return out
+
+
+def descriptor_blocks(doc):
+    """{id: (score, working well, next)} read back from the form: each descriptor's heading, then its labelled answers."""
+    out, current, key = {}, None, None
+    for p in doc.paragraphs:
+        style = p.style.name
+        if style == "Heading 2" and re.match(r"^\d+\.\d+ - ", p.text):
+            current = p.text.split(" - ", 1)[0]
+            out[current] = {"score": [], "ww": [], "next": []}
+            key = None
+        elif style.startswith("Heading") or current is None:
+            current = None if style == "Heading 1" else current
+        elif style == "Form label":
+            key = {"Self-Assessment Score": "score", "What is working well": "ww",
+                   "What are you prioritising": "next"}.get(next((k for k in ("Self-Assessment Score",
+                   "What is working well", "What are you prioritising") if p.text.startswith(k)), ""), None)
+        elif style == "Form answer" and key:
+            out[current][key].append(p.text)
+    return {d: ("\n\n".join(b["score"]), "\n\n".join(b["ww"]), "\n\n".join(b["next"])) for d, b in out.items()}
+
+
+def _norm(text: str) -> str:
+    """Spacing as the published text's extraction left it aside: runs of spaces, and "1.Text" for "1. Text"."""
+    text = " ".join(text.split())
+    return re.sub(r"^(\d+)\.\s*", r"\1. ", text)
+
+
+def seed_form_lines(seed: str, guide) -> list[str]:
+    """The national form's own lines from the published submission, in order, without the area's narratives.
+
+    Kept: everything before the first descriptor and from Earned Autonomy on; per descriptor its heading,
+    the three labels, and the next section's heading where one follows.
+    """
+    lines = seed.split("\n")
+    heads = [i for i, line in enumerate(lines) if re.match(r"^\d\.\d - ", line)]
+    end = next(i for i, line in enumerate(lines) if line.startswith("Earned Autonomy Criteria and Eligibility"))
+    sections = {s.name for s in guide.sections}
+    prompts = {guide.prompts.score, guide.prompts.working_well, guide.prompts.next}
+    form = [line for line in lines[:heads[0]]]
+    for k, start in enumerate(heads):
+        block = [line for line in lines[start:(heads[k + 1] if k + 1 < len(heads) else end)] if line.strip()]
+        form.append(block[0])
+        form += [line for line in block if line.strip() in prompts]
+        if block[-1].strip() in sections:
+            form.append(block[-1])
+    form += lines[end:]
+    return [_norm(line) for line in form if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +97,20 @@ def built(tmp_path_factory, guide):
     return result, Document(out)
 
 
-def test_every_narrative_and_score_arrives_verbatim(built, guide):
+def test_the_form_in_its_order_and_words(built, guide, seed_text):
+    """Every line of the national form, in the form's order, word for word, with Sefton's answers in place."""
+    _, doc = built
+    texts = [_norm(t) for t in body_texts(doc)]
+    at = 0
+    for n, line in enumerate(seed_form_lines(seed_text, guide)):
+        try:
+            at = texts.index(line, at) + 1
+        except ValueError:
+            where = "elsewhere, out of order" if line in texts else "nowhere"
+            pytest.fail(f"form line {n} not found after {texts[at - 1]!r} (it is {where}): {line!r}")
+
+
+def test_every_narrative_and_score_arrives_verbatim_in_its_place(built, guide):
     result, doc = built
     a = result.report.assessment
     blocks = descriptor_blocks(doc)
@@ -53,51 +120,87 @@ def test_every_narrative_and_score_arrives_verbatim(built, guide):
     assert sum(1 for r in a.responses for t in (r.working_well, r.next) if t) == 62
 
 
-def test_form_order_wording_and_headings(built, guide):
+def test_the_areas_answers_sit_in_the_forms_places(built, guide):
     _, doc = built
-    h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert h1 == [s.name for s in guide.sections] + [
-        "Earned Autonomy Criteria and Eligibility – for information only", "Selection of Descriptors",
-        "Permission to Share"]
-    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert h2[0] == "Score profile"
-    assert h2[1:] == [f"{d.id} - {d.text}" for d in guide.descriptors]
-    text = "\n".join(p.text for p in doc.paragraphs)
-    for line in guide.priority_rule.text:
-        assert line in text
+    texts = body_texts(doc)
+    assert "Sefton's data model (as submitted in the September 2021 data survey): 3" in texts
+    changed = "Do you think that Sefton's data model has changed since you submitted the data survey in September 2021? No."
+    assert changed in texts
+    i = texts.index(changed)
+    assert texts[i + 1:i + 4] == ["Descriptor one: 7.3 – Communities", "Descriptor two: 6.4 – Workforce",
+                                  "Descriptor three: 9.4 – Data"]
     for p in guide.permissions:
-        assert p.statement in text and f"{p.question}: Yes" in text
-    assert "Sefton's data model (as submitted in the September 2021 data survey): 3 (Building blocks)" in text
-    assert "has changed since you submitted the data survey? No." in text
+        j = texts.index(p.statement)
+        assert texts[j + 1] == f"{p.question}: Yes."
+    assert not [t for t in texts if "current data model" in t]
 
 
-def test_earned_autonomy_table_and_priorities(built, guide):
+def test_earned_autonomy_uses_the_criteria_tables_own_wording(built, guide):
     _, doc = built
-    ea = next(t for t in doc.tables if t.rows[0].cells[0].text == "Descriptor")
-    rows = [[c.text for c in r.cells] for r in ea.rows[1:]]
-    assert [r[0].split(" ", 1)[0] for r in rows] == ["5.1", "6.1", "6.3", "8.1", "8.3", "9.1", "9.3", "9.4", "9.7"]
-    assert rows[0] == [f"5.1 {guide.descriptor('5.1').text}", "4", "3", "Short by 1"]
-    assert rows[-1][1:] == ["3", "3", "Met"]
-    assert ea.rows[0]._tr.trPr.xml.count("tblHeader") == 1  # header row repeats across pages
-    pri = next(t for t in doc.tables if t.rows[0].cells[0].text == "Priority")
-    assert [[c.text for c in r.cells][:3] for r in pri.rows[1:]] == [
-        ["Descriptor one", "7.3", "Communities"], ["Descriptor two", "6.4", "Workforce"],
-        ["Descriptor three", "9.4", "Data"]]
-    summary = doc.tables[0]
-    assert [c.text for c in summary.rows[3].cells] == ["Earned Autonomy", "1 of 9 Earned Autonomy minimum scores are met."]
+    texts = body_texts(doc)
+    i = texts.index("Early Help System Guide descriptors used for Stage 1 (for both prospective and existing EA areas):")
+    rows = texts[i + 1:i + 1 + 4 * 9]
+    assert rows[:4] == ["Family Voice and Experience", "Minimum Score:", guide.thresholds(2022).thresholds[0].criterion,
+                        "4"]
+    assert "governance and quality assurance." in rows[2]
+    assert "(section 3 above or page 11 of the published document)" in rows[6]
+    assert "placebased analysis" in rows[-2] and rows[-1] == "3"
+    assert not any(t in texts for t in ("Met", "Our score", "Result"))  # the form's table is for information only
+
+
+def test_no_dashboard_date_or_tool_text_in_the_form(built):
+    _, doc = built
+    text = "\n".join(body_texts(doc)) + doc.sections[0].header.paragraphs[0].text
+    for absent in ("Produced", "ehsg-2022", "2022.1", "obey the selection rule", "Score profile"):
+        assert absent not in text
+    assert len(doc.inline_shapes) == 0
+    header = doc.sections[0].header.paragraphs[0].text
+    assert header.startswith("Sefton")
+    assert "PAGE" in doc.sections[0].footer.paragraphs[0]._p.xml
+
+
+def test_labels_keep_with_their_answers(built):
+    _, doc = built
+    for p in doc.paragraphs:
+        if p.style.name in ("Form label", "Heading 1", "Heading 2"):
+            assert p.style.paragraph_format.keep_with_next, p.text
+    ea = doc.tables[0]
+    assert all("w:cantSplit" in row._tr.xml for row in ea.rows)
+
+
+def test_a_changed_data_model_is_stated(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "changed.xlsx",
+                              extra={"Data model changed since the data survey?": "Yes", "Current data model": 4,
+                                     "Priority descriptor 1": "5.1", "Priority descriptor 2": "6.4",
+                                     "Priority descriptor 3": "7.3"})
+    out = tmp_path / "changed.docx"
+    build_submission(filled, out, guide)
+    texts = body_texts(Document(out))
+    changed = "Do you think that Sefton's data model has changed since you submitted the data survey in September 2021? Yes."
+    i = texts.index(changed)
+    assert texts[i + 1] == "Sefton's current data model: 4"
+    assert texts[i + 2] == "Descriptor one: 5.1 – Family voice and experience"
+
+
+def test_a_different_year_is_built_with_a_warning_about_the_editions_dates(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "y.xlsx", extra={"Year": 2023})
+    res = CliRunner().invoke(main, ["build", str(filled), "-o", str(tmp_path / "y.docx")])
+    assert res.exit_code == 0, res.output
+    assert "form-edition-year" in res.output and "July 2022" in res.output
+
+
+def test_line_breaks_inside_a_paragraph_stay_line_breaks(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "br.xlsx", narratives={"5.2": ("one\ntwo\n\nthree\tfour", "x")})
+    build_submission(filled, tmp_path / "br.docx", guide)
+    doc = Document(tmp_path / "br.docx")
+    para = next(p for p in doc.paragraphs if p.text.startswith("one"))
+    assert para.text == "one\ntwo" and "<w:br/>" in para._p.xml
+    assert descriptor_blocks(doc)["5.2"][1] == "one\ntwo\n\nthree\tfour"
 
 
 def test_no_workforce_table_when_the_sheet_is_empty(built):
     _, doc = built
     assert not [t for t in doc.tables if t.rows[0].cells[0].text == "Kind of service"]
-
-
-def test_header_footer_and_chart(built):
-    _, doc = built
-    section = doc.sections[0]
-    assert "Sefton" in section.header.paragraphs[0].text and "ehsg-2022 2022.1" in section.header.paragraphs[0].text
-    assert "PAGE" in section.footer.paragraphs[0]._p.xml
-    assert len(doc.inline_shapes) == 1
 
 
 def test_refuses_to_build_from_a_workbook_with_errors(guide, example, tmp_path):
@@ -178,9 +281,14 @@ def test_ten_thousand_character_narrative(guide, example, tmp_path):
     assert descriptor_blocks(Document(tmp_path / "long.docx"))["6.4"][1] == long_text
 
 
-def test_check_template_lists_unknown_and_unused_fields(tmp_path):
-    result = check_template(REPO / "templates" / "submission.docx")
-    assert result["unknown"] == []
+def test_check_template_lists_unknown_and_unused_fields(tmp_path, guide):
+    from conftest import EXAMPLE
+    from ehsg.check import check_file
+    from ehsg.submission import build_context, context_fields
+
+    result = check_template(REPO / "templates" / "submission.docx", guide)
+    assert result == {"unknown": [], "unused": ["year"]}
+    assert set(build_context(check_file(EXAMPLE, guide), guide)[0]) == context_fields()
     doc = Document(REPO / "templates" / "submission.docx")
     doc.add_paragraph("{{ council_logo }}")
     custom = tmp_path / "custom.docx"
@@ -212,3 +320,42 @@ def test_libreoffice_converts_the_submission_to_pdf(built, tmp_path):
     if pages <= 0:
         pages = pdf.count(b"/Type/Page") - pdf.count(b"/Type/Pages")
     assert pages >= 15
+
+
+def test_two_builds_of_the_same_workbook_are_byte_identical(guide, example, tmp_path, monkeypatch):
+    import time
+
+    build_submission(example, tmp_path / "one.docx", guide)
+    time.sleep(2.1)  # zip entries carry seconds (2-second resolution): a later build must not differ
+    build_submission(example, tmp_path / "two.docx", guide)
+    assert (tmp_path / "one.docx").read_bytes() == (tmp_path / "two.docx").read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1656547200")  # 30 June 2022
+    build_submission(example, tmp_path / "three.docx", guide)
+    with zipfile.ZipFile(tmp_path / "three.docx") as z:
+        assert {i.date_time[:3] for i in z.infolist()} == {(2022, 6, 30)}
+
+
+def test_the_context_holds_plain_values_only(guide):
+    from conftest import EXAMPLE
+    from ehsg.brief import brief_context
+    from ehsg.check import check_file
+    from ehsg.submission import build_context
+
+    def plain(value):
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        return value is None or type(value) in (str, int, float, bool)
+
+    report = check_file(EXAMPLE, guide)
+    assert plain(build_context(report, guide)[0]) and plain(brief_context(report, guide)[0])
+
+
+def test_an_area_name_with_ampersand_and_brackets_arrives_as_typed(guide, example, tmp_path):
+    filled = fill_by_contract(example, tmp_path / "bh.xlsx", area={"Area": "Brighton & Hove <x>"})
+    build_submission(filled, tmp_path / "bh.docx", guide)
+    doc = Document(tmp_path / "bh.docx")
+    assert doc.sections[0].header.paragraphs[0].text.startswith("Brighton & Hove <x> · ")
+    assert "Brighton & Hove <x>'s data model (as submitted in the September 2021 data survey): 3" in body_texts(doc)
+    assert "python-docx" not in (doc.core_properties.author + doc.core_properties.comments)

@@ -73,7 +73,7 @@ def test_every_problem_is_reported_at_once_with_yaml_path(tmp_path):
     g = _copy(tmp_path)
     _edit(g / "sections.yaml", 'id: "5.2"', 'id: "5.1"')            # duplicate id
     _edit(g / "sections.yaml", 'id: "6.3"', 'id: "7.9"')            # id not of its section
-    _edit(g / "rules.yaml", '{descriptor: "9.7", minimum: 3}', '{descriptor: "9.9", minimum: 7}')
+    _edit(g / "rules.yaml", 'descriptor: "9.7"\n        minimum: 3', 'descriptor: "9.9"\n        minimum: 7')
     _edit(g / "rules.yaml", "data_models: [3]", "data_models: [3, 9]")
     with pytest.raises(GuideError) as e:
         load_guide(g)

@@ -36,9 +36,11 @@ def assessments(draw, guide):
     responses = tuple(Response(d.id, draw(st.integers(0, 5)), draw(narrative), draw(narrative))
                       for d in guide.descriptors)
     changed = draw(st.booleans())
+    # a changed data model differs from the survey's; the rule follows the current one
+    survey = draw(st.sampled_from([n for n in range(1, 7) if n != model])) if changed else model
     return Assessment(
         area=draw(st.text(alphabet=_chars, min_size=1, max_size=30).filter(str.strip).map(str.strip)),
-        guide_id=guide.id, guide_version=guide.version, responses=responses, data_model=model,
+        guide_id=guide.id, guide_version=guide.version, responses=responses, data_model=survey,
         data_model_changed=changed, current_data_model=model if changed else None, priorities=priorities,
         permissions={p.id: draw(st.booleans()) for p in guide.permissions}, year=draw(st.integers(2021, 2030)))
 

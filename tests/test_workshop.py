@@ -83,11 +83,16 @@ def test_merge_example_then_agree_check_and_build(guide, partners, tmp_path):
     get = lambda h: ws.cell(row=row, column=header[h]).value  # noqa: E731
     assert get("Score") is None                           # agreed score is the partnership's to fill
     assert (get("Responses"), get("Lowest"), get("Highest"), get("Discuss?")) == (4, 1, 5, "Yes")
-    evidence = get("Partners' evidence: working well")
-    assert "[Exampleshire Health Trust (invented) (Health)]\nInvented example text from Exampleshire Health" in evidence
-    assert "• an invented point of evidence" in evidence
+    assert get("Partners' evidence") == "8 entries on the Evidence sheet (filter ID = 5.2)"
+    ev = wb["Evidence"]
+    rows = [r for r in ev.iter_rows(min_row=3, values_only=True) if r[0] == "5.2"]
+    health = [r for r in rows if r[2] == "Exampleshire Health Trust (invented)"
+              and r[6] == "What is working well and what evidence do you have?"]
+    assert len(rows) == 8 and len(health) == 1
+    assert health[0][8] == ("Invented example text from Exampleshire Health Trust (invented) about 5.2.\n"
+                            "• an invented point of evidence\n• another invented point")
     assert wb["Spread chart"]._charts
-    assert wb["Discussion"]["A2"].value in {s for s in ("5.1", "5.2", "6.1", "7.1")}
+    assert wb["Discussion"]["A3"].value in {s for s in ("5.1", "5.2", "6.1", "7.1")}
     summary = [[c for c in r] for r in wb["Summary"].iter_rows(values_only=True)]
     assert any(r[0] == "Section" and "Police" in r for r in summary)
 
@@ -106,11 +111,18 @@ def test_merge_example_then_agree_check_and_build(guide, partners, tmp_path):
     final = fill_by_contract(out, tmp_path / "agreed.xlsx", area=area, scores=agreed, narratives=narratives)
     report = check_file(final, guide)
     assert report.valid, [str(p) for p in report.errors]
+    assert [p.location for p in report.warnings if p.code == "workforce-not-agreed"] == ["Workforce table!B4"]
     result = build_submission(final, tmp_path / "submission.docx", guide)
-    submission = Document(result.path)
+    text = "\n".join(c.text for t in Document(result.path).tables for row in t.rows for c in row.cells)
+    assert "Invented example: how often" not in text          # partners' words never go in unagreed
+    wbf = openpyxl.load_workbook(final)
+    wbf["Workforce table"]["C4"] = "Agreed: often"
+    wbf.save(final)
+    assert not [p for p in check_file(final, guide).problems if p.code == "workforce-not-agreed"]
+    submission = Document(build_submission(final, tmp_path / "submission2.docx", guide).path)
     (wf,) = [t for t in submission.tables if t.rows[0].cells[0].text == "Kind of service"]
-    assert [c.text for c in wf.rows[1].cells][:2] == ["Community support", "Family and friends"]
-    assert "[Exampleshire Police (invented) (Police)] Invented example" in wf.rows[1].cells[2].text
+    assert [c.text for c in wf.rows[1].cells][:3] == ["Community support", "Family and friends", "Agreed: often"]
+    assert len(wf.rows) == 2
 
     doc = Document(pack)
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
@@ -128,13 +140,18 @@ def get_proposed(wb, did):
             return ws.cell(row=r, column=header["Proposed score"]).value
 
 
-def test_workforce_answers_are_gathered_with_attribution(guide, partners, tmp_path):
+def test_workforce_answers_are_kept_apart_from_the_agreed_text(guide, partners, tmp_path):
     out = tmp_path / "c.xlsx"
     assert CliRunner().invoke(main, ["merge", str(partners), "-o", str(out)]).exit_code == 0
-    ws = openpyxl.load_workbook(out)["Workforce table"]
-    lead = ws["C4"].value
-    assert ws["B4"].value == "Family and friends"
-    assert lead.count("[Exampleshire") == 4 and "Police (invented) (Police)] Invented example" in lead
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Workforce table"]
+    assert ws["B4"].value == "Family and friends" and ws["C4"].value is None and ws["D4"].value is None
+    assert (ws["F3"].value, ws["F4"].value, ws["F5"].value) == ("Partners' entries", 8, None)
+    lead = [r for r in wb["Evidence"].iter_rows(min_row=3, values_only=True)
+            if r[1] == "Workforce table: Family and friends" and r[6].endswith("lead practitioner")]
+    assert len(lead) == 4 and lead[2][2] == "Exampleshire Police (invented)" and lead[2][0] == "6.1"
+    res = CliRunner().invoke(main, ["check", str(out)])
+    assert "[workforce-not-agreed]" in res.output
 
 
 def test_bad_partner_workbooks_are_all_reported_and_nothing_written(guide, partners, tmp_path):

@@ -23,6 +23,10 @@ from pathlib import Path
 
 import openpyxl
 
+import corpus_templates
+import corpus_exports
+from corpus_workbooks import make as hostile_workbooks
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 OUT = HERE / "corpus"
@@ -103,9 +107,9 @@ def workbooks() -> None:
     (OUT / "truncated.xlsx").write_bytes(EXAMPLE.read_bytes()[:4000])
     case("truncated.xlsx", "damaged-workbook", "truncated.xlsx")
     zip_edit("malformed-workbook-xml.xlsx", "xl/workbook.xml", lambda d: d[: len(d) // 2], "damaged-workbook",
-             "malformed-workbook-xml.xlsx")
+             "malformed-workbook-xml.xlsx: xl/workbook.xml")
     zip_edit("malformed-sheet-xml.xlsx", member_of(FV), lambda d: d.replace(b"</sheetData>", b"<row></sheetData>"),
-             "damaged-workbook", "malformed-sheet-xml.xlsx")
+             "damaged-workbook", f"malformed-sheet-xml.xlsx: {member_of(FV)}")
     # A zip bomb: 300 MB of zeros packed into a few hundred kilobytes; refused before it is inflated.
     bomb = io.BytesIO()
     with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -121,14 +125,14 @@ def workbooks() -> None:
            b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
     area_xml = member_of("Area")
     zip_edit("external-entity.xlsx", area_xml, lambda d: xxe + put_cell("B2", b"&xxe;")(d),
-             "unsafe-xml", "external-entity.xlsx")
+             "unsafe-xml", f"external-entity.xlsx: {area_xml}")
     laughs = (b'<?xml version="1.0"?>\n<!DOCTYPE sst [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
               b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
               b'<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>\n')
     zip_edit("entity-expansion.xlsx", area_xml, lambda d: laughs + put_cell("B2", b"&f;&f;&f;&f;")(d),
-             "unsafe-xml", "entity-expansion.xlsx")
+             "unsafe-xml", f"entity-expansion.xlsx: {area_xml}")
     zip_edit("lone-surrogate.xlsx", area_xml, put_cell("B2", b"Sef&#xD800;ton"), "damaged-workbook",
-             "lone-surrogate.xlsx")
+             f"lone-surrogate.xlsx: {area_xml}")
     million = io.BytesIO()
     with zipfile.ZipFile(EXAMPLE) as zin, zipfile.ZipFile(million, "w", zipfile.ZIP_DEFLATED) as z:
         for item in zin.infolist():
@@ -144,13 +148,14 @@ def workbooks() -> None:
         for title in list(wb.sheetnames)[2:7]:
             wb.remove(wb[title])
     edit("score-sheets-deleted.xlsx", drop_sheets, "score-sheet-missing", None)
-    edit("section-sheet-deleted.xlsx", lambda wb: wb.remove(wb["7 Communities"]), "descriptor-missing", None)
+    edit("section-sheet-deleted.xlsx", lambda wb: wb.remove(wb["7 Communities"]), "section-sheet-missing",
+         "7 Communities")
 
     def move_header(wb):
         ws = wb["8 Leaders"]
         ws.insert_rows(1, amount=40)
-    edit("header-moved-far-down.xlsx", move_header, "descriptor-missing", None)
-    edit("header-renamed.xlsx", setter("6 Workforce", "C3", "Points"), "descriptor-missing", None)
+    edit("header-moved-far-down.xlsx", move_header, "descriptor-missing", "8 Leaders")
+    edit("header-renamed.xlsx", setter("6 Workforce", "C3", "Points"), "descriptor-missing", "6 Workforce")
     edit("narrative-header-renamed.xlsx", setter("6 Workforce", "E3", "Next"), "column-missing", "6 Workforce!A3")
     edit("merged-scores.xlsx", lambda wb: wb[FV].merge_cells("C5:C6"), "merged-cell", f"{FV}!C5")
     edit("formula-no-value.xlsx", setter(FV, "C4", "=2+1"), "formula-no-value", f"{FV}!C4")
@@ -164,7 +169,7 @@ def workbooks() -> None:
     edit("duplicate-descriptor-row.xlsx", setter(DATA, "A5", "9.1"), "duplicate-descriptor", f"{DATA}!A5")
     edit("unknown-descriptor.xlsx", setter(DATA, "A5", "9.9"), "unknown-descriptor", f"{DATA}!A5")
     edit("other-guide-version.xlsx", setter("ehsg", "B4", "2019.1"), "guide-version-mismatch", "ehsg!B3")
-    edit("area-sheet-missing.xlsx", lambda wb: wb.remove(wb["Area"]), "area-sheet-missing", None)
+    edit("area-sheet-missing.xlsx", lambda wb: wb.remove(wb["Area"]), "area-sheet-missing", "Area")
     edit("data-model-7.xlsx", area("Data model", 7), "data-model-invalid", "Area!B4")
     edit("data-model-blank.xlsx", area("Data model", None), "data-model-missing", "Area!B4")
     edit("priority-twice.xlsx", area("Priority descriptor 2", "7.3"), "priority-duplicate", "Area!B8")
@@ -221,8 +226,8 @@ def guides() -> None:
     guide_case("guide-alias-bomb", replace_in("vision.yaml", "sections:\n", "bomb:\n" + "".join(
         f"  - &x{i} [{', '.join(['*x' + str(i - 1)] * 10) if i else 'lol'}]\n" for i in range(9)) + "sections:\n"),
         "guide-too-complex", "guide-alias-bomb/vision.yaml")
-    guide_case("guide-bad-threshold", replace_in("rules.yaml", '{descriptor: "9.7", minimum: 3}',
-                                                 '{descriptor: "9.8", minimum: 3}'),
+    guide_case("guide-bad-threshold", replace_in("rules.yaml", 'descriptor: "9.7"',
+                                                 'descriptor: "9.8"'),
                "guide-bad-reference", "guide-bad-threshold/rules.yaml: earned_autonomy[0].thresholds[8].descriptor")
     guide_case("guide-unknown-key", replace_in("guide.yaml", "id: ehsg-2022", "id: ehsg-2022\nedition_colour: teal"),
                "guide-unknown-key", "guide-unknown-key/guide.yaml: edition_colour", severity="warning")
@@ -252,8 +257,11 @@ def main() -> int:
         shutil.rmtree(OUT)
     OUT.mkdir(parents=True)
     workbooks()
+    hostile_workbooks(OUT, case)
     guides()
     templates()
+    corpus_templates.make(OUT, case)
+    corpus_exports.make(OUT, case)
     (OUT / "cases.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {len(CASES)} cases to {OUT}")
     return 0

@@ -1,0 +1,1 @@
+"""Office files in: inspecting untrusted zips before any parser sees them."""
