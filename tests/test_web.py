@@ -148,6 +148,8 @@ def test_example_results_and_word_download(client):
     doc = Document(io.BytesIO(docx.content))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Sefton" in text and "DRAFT" not in text
+    brief = client.get(page.link("briefing"))
+    assert brief.status_code == 200 and "Sefton" in "\n".join(p.text for p in Document(io.BytesIO(brief.content)).paragraphs)
     # every audience Sefton permitted has its exports; a scores-only one carries no narrative
     for audience in ("dfe", "coordinators", "ogd"):
         assert f"/export/{audience}.xlsx" in r.text

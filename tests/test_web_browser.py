@@ -179,7 +179,7 @@ def test_compare_two_areas(page, shots, tmp_path):
     page.screenshot(path=shots / "7-compare.png", full_page=True)
     assert "Sefton, Knowsley" in page.locator("h1").inner_text()
     row = page.locator("tr", has=page.locator("th", has_text="9.1")).inner_text()
-    assert row.split()[-3:] == ["3", "5", "2"]
+    assert row.split()[-3:] == ["3", "5", "−2"]   # Sefton's point of view: 2 below Knowsley
     assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
     doc = save_download(page, page.get_by_role("link", name="Download the comparison document (Word, .docx)").click,
                         tmp_path)

@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from ...brief import build_brief
 from ...check import check_file
 from ...export import export
 from ...rules import suggest
@@ -70,6 +71,19 @@ def routes(site: Site) -> list[Route]:
         await run_in_threadpool(job.make, out, lambda: build_submission(job.state["path"], out, site.guide, None, draft))
         return download(out, name, DOCX)
 
+    async def briefing(request: Request):
+        job = site.job(request, "check")
+        report = job.state["report"]
+        if report.assessment is None:
+            raise Refused(409, "No briefing can be made", "This file could not be read as a workbook, so there is "
+                                                          "nothing to brief on. Fix the problems listed.")
+        draft = bool(report.errors)
+        stem = job.state["path"].stem
+        name = f"{stem} DRAFT briefing.docx" if draft else f"{stem} briefing.docx"
+        out = job.output(name)
+        await run_in_threadpool(job.make, out, lambda: build_brief(job.state["path"], out, site.guide, None, draft))
+        return download(out, name, DOCX)
+
     async def export_file(request: Request):
         job = site.job(request, "check")
         audience, fmt = request.path_params["audience"], request.path_params["fmt"]
@@ -98,5 +112,5 @@ def routes(site: Site) -> list[Route]:
 
     return [Route("/", start), Route("/template", blank), Route("/check", check, methods=["POST"]),
             Route("/check/{job}", show),
-            Route("/check/{job}/submission.docx", submission),
+            Route("/check/{job}/submission.docx", submission), Route("/check/{job}/briefing.docx", briefing),
             Route("/check/{job}/export/{audience}.{fmt}", export_file)]

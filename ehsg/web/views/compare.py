@@ -6,8 +6,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ...compare import compare, summary_lines, write_comparison
-from ...export import load_scores
+from ...compare import compare, signed, summary_lines, write_comparison
+from ...exportread import load_scores
 from ..app import DOCX, XLSX, Refused, Site, download
 from .common import group_problems, upload_files
 
@@ -62,10 +62,10 @@ def routes(site: Site) -> list[Route]:
         c = compare(loaded, site.guide, mode)
         job.state["comparison"] = c
         await run_in_threadpool(comparison_chart, c, site.guide, job.output("chart.png"))
-        rows = [(did, site.guide.descriptor(did), scores, c.change(scores)) for did, scores in c.rows]
+        rows = [(did, site.guide.descriptor(did), scores, c.differences(scores)) for did, scores in c.rows]
         return site.page(request, "compare_results.html", job=job, c=c, problems=problems,
                          groups=group_problems(problems, file_first=True), lines=summary_lines(c, site.guide),
-                         rows=rows)
+                         rows=rows, signed=signed)
 
     async def output(request: Request):
         job = site.job(request, "compare")

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ...consolidate import write_consolidated, write_discussion_pack
-from ...workshop import DEFAULT_FLAG_RANGE, ROUNDING_RULE, aggregate, load_partners
+from ...consolidate import write_workshop
+from ...workshop import DEFAULT_FLAG_RANGE, ROUNDING_RULE, merge
 from ..app import DOCX, XLSX, Site, download
 from .common import group_problems, upload_files
 
@@ -23,15 +23,13 @@ def merge_job(site: Site, job, files, flag_range: int) -> None:
     state = job.state
     try:
         state["stage"] = f"Reading and checking {len(files)} partners' workbooks"
-        partners, problems = load_partners(files, site.guide)
+        workshop, problems = merge(files, site.guide, flag_range)
         state["problems"] = problems
-        if any(p.is_error for p in problems) or not partners:
+        if workshop is None:
             state["stage"] = "refused"
             return
-        state["stage"] = "Working out statistics and writing the consolidated workbook and discussion pack"
-        workshop = aggregate(partners, site.guide, flag_range)
-        write_consolidated(workshop, site.guide, job.output("consolidated.xlsx"))
-        write_discussion_pack(workshop, site.guide, job.output("discussion pack.docx"))
+        state["stage"] = "Writing the consolidated workbook and discussion pack"
+        write_workshop(workshop, site.guide, job.output("consolidated.xlsx"), job.output("discussion pack.docx"))
         state["workshop"] = workshop
         state["stage"] = "done"
     except Exception as e:  # shown on the page as a plain sentence, never a traceback
