@@ -333,6 +333,36 @@ def _cohort_files(inputs):
     return files
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="WORKBOOK.xlsx", help="Workbook to write.")
+@click.option("--area", default=None, help="Area name, where the document does not give it.")
+@click.option("--year", type=int, default=None, help="Year of the self-assessment, where the document does not give it.")
+@guide_option
+@friendly
+def import_cmd(source, output, area, year, guide_dir):
+    """Import a submission made on the national form (Word .docx, PDF, or text) into a workbook.
+
+    Exit 0 when everything the form asks for was found, 1 when something is missing or unreadable (the
+    workbook is still written, with blanks for 'ehsg check' to report), 2 when the file cannot be read at all.
+    """
+    from .importer import import_to_workbook
+    from .importer.text import printable
+
+    guide = _guide(guide_dir)
+    result = import_to_workbook(source, output, guide, area=area, year=year)
+    for p in result.problems:
+        click.echo(f"  {p}", err=True)
+    if result.assessment is None:
+        click.echo(f"ehsg: {source} could not be read as a submission on the national form; nothing was written.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Read {source}: " + ", ".join(result.summary()) + ".")
+    click.echo(f"Wrote {output}: {printable(result.assessment.area) or 'area not given'}, guide {guide.stamp}."
+               + ("" if result.complete else " Some answers were not found; run 'ehsg check' on it."))
+    sys.exit(0 if result.complete else 1)
+
+
 @main.command("check-template")
 @click.argument("file", type=click.Path(dir_okay=False))
 @friendly

@@ -1,0 +1,113 @@
+"""Repairing text extracted from a PDF: lines broken by the page width are joined back into sentences.
+
+Real paragraph breaks, line breaks and bullets are kept. Two kinds of input: plain text already extracted
+(only the line ends are known) and lines from a PDF page (their positions are known too).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .blocks import Block
+
+# A line ending so is a finished sentence or a lead-in to a list: the next line starts afresh.
+_ENDS = re.compile(r"""[.!?:;]['"’”)\]]*\s*$""")
+# A line starting so begins a list item: it never continues the line before it.
+_ITEM = re.compile(r"^\s*(?:[•▪◦●○■□‣⁃∙·*–-]\s|\(?[a-zA-Z0-9]{1,3}[.)]\s)")
+_BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
+
+
+def wrapped(before: str, after: str, standalone: Callable[[str], bool]) -> bool:
+    """True when `after` most likely continues the sentence `before` was broken from."""
+    if not before.strip() or not after.strip():
+        return False
+    if standalone(before) or standalone(after) or _BARE_NUMBER.match(before) or _BARE_NUMBER.match(after):
+        return False
+    return not _ENDS.search(before) and not _ITEM.match(after)
+
+
+def text_blocks(text: str, standalone: Callable[[str], bool]) -> list[Block]:
+    """Plain extracted text as paragraphs: a blank line ends a paragraph; a broken sentence is joined with a
+    space; any other line end stays a line break inside the paragraph. Table cells' tab indents are dropped."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    start = 0
+
+    def flush():
+        if current:
+            blocks.append(Block("".join(current), f"line {start}"))
+            current.clear()
+
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        last = current[-1].rsplit("\n", 1)[-1] if current else ""
+        if current and (standalone(line) or standalone(last) or _BARE_NUMBER.match(line) or _BARE_NUMBER.match(last)):
+            flush()
+        if not current:
+            start = n
+            current.append(line)
+        elif wrapped(current[-1].rsplit("\n", 1)[-1], line, standalone):
+            current.append(" " + line)
+        else:
+            current.append("\n" + line)
+    flush()
+    return blocks
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text on a PDF page, with its box (points from the page's top left)."""
+
+    text: str
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    first_word: float  # width of its first word: would it have fitted at the end of the line before?
+
+
+def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Callable[[str], bool]) -> list[Block]:
+    """PDF lines as paragraphs. A line is joined to the one before when that one was full (the next word
+    would not have fitted after it) and close above it; a vertical gap starts a new paragraph; a short
+    line without a gap after it is a line break."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    page = 0
+    prev: Line | None = None
+
+    def flush():
+        if current:
+            blocks.append(Block("".join(current), f"page {page}"))
+            current.clear()
+
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        if prev is None or not current:
+            flush()
+            page, current[:] = line.page, [text]
+            prev = line
+            continue
+        height = max(prev.bottom - prev.top, 1.0)
+        same_page = line.page == prev.page
+        gap = (line.top - prev.bottom) > 0.5 * height if same_page else False
+        room = right_edges.get(prev.page, prev.x1) - prev.x1
+        full = room < line.first_word + 0.5 * height  # the first word (and a space) would not have fitted
+        before = current[-1].rsplit("\n", 1)[-1]
+        if gap or standalone(text) or standalone(before) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
+            flush()
+            page, current[:] = line.page, [text]
+        elif full and not _ITEM.match(text):
+            current.append(" " + text)
+        else:
+            current.append("\n" + text)
+        prev = line
+    flush()
+    return blocks
