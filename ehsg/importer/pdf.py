@@ -58,14 +58,17 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
 
 
 def _first_word(chars: list[dict]) -> float:
-    word = []
-    for c in chars:
-        if c.get("text", "").isspace():
-            if word:
-                break
-            continue
-        word.append(c)
-    return (word[-1]["x1"] - word[0]["x0"]) if word else 0.0
+    """Width of a line's first word. Many PDFs draw no space characters, so a word ends where the gap to the
+    next character is wider than a fifth of the font size."""
+    glyphs = [c for c in chars if not c.get("text", "").isspace()]
+    if not glyphs:
+        return 0.0
+    end = glyphs[0]
+    for c in glyphs[1:]:
+        if c["x0"] - end["x1"] > 0.2 * max(end.get("size", 10.0), 1.0):
+            break
+        end = c
+    return end["x1"] - glyphs[0]["x0"]
 
 
 def _encrypted(e: BaseException) -> bool:

@@ -105,8 +105,8 @@ def _descriptor(blocks: list[Block], start: int, stop: int, did: str, lm: Landma
     seg = list(range(start + 1, stop))
     # The heading of the next section (and blank lines) sits at the end of the last descriptor of a section.
     names = set(lm.section_names.values())
-    while seg and (blocks[seg[-1]].blank and not blocks[seg[-1]].cell or blocks[seg[-1]].heading
-                   or norm(blocks[seg[-1]].text) in names):
+    while seg and not blocks[seg[-1]].cell and (blocks[seg[-1]].blank or blocks[seg[-1]].heading
+                                                or norm(blocks[seg[-1]].text) in names):
         seg.pop()
     texts = {i: norm(blocks[i].text) for i in seg}
     sl = next((i for i in seg if texts[i].startswith(lm.score_label)), None)
@@ -134,7 +134,7 @@ def _descriptor(blocks: list[Block], start: int, stop: int, did: str, lm: Landma
                     continue
                 # Between the score label and the first narrative label lies the score's own box; after it, a
                 # bare number is the score (the form's table puts the score under the narrative label).
-                if (wl is not None and sl < i < wl) or _NUMBER.match(blocks[i].text):
+                if (wl is not None and sl < i < wl) or _NUMBER.match(blocks[i].text) or _score_box(blocks, i, limit):
                     candidate = (i, blocks[i].text)
                 break
         if candidate is not None:
@@ -157,6 +157,17 @@ def _descriptor(blocks: list[Block], start: int, stop: int, did: str, lm: Landma
     return Response(did, score, working_well, next_, row=where, cells=cells)
 
 
+def _score_box(blocks: list[Block], i: int, limit: int) -> bool:
+    """True when block i fills a small table cell of its own just before the answer's cell: the form's score box
+    (the form's table puts the score under its label, beside the first answer)."""
+    b = blocks[i]
+    if not b.cell or len(b.text.strip()) > 30:
+        return False
+    same = [x for x in blocks[i + 1:limit] if x.cell == b.cell]
+    after = [x for x in blocks[i + 1:limit] if x.cell != b.cell and not x.blank]
+    return all(x.blank for x in same) and bool(after)
+
+
 def _after_label(text: str, label: str) -> str:
     """What follows the score label in the same paragraph ("… see scale above: 3")."""
     n = len(norm(label))
@@ -177,10 +188,22 @@ def _score(text: str, did: str, where: str, guide: Guide, problems: Problems) ->
 
 
 def _narrative(blocks: list[Block], idx: list[int]) -> str:
-    """The answer's paragraphs joined by blank lines. A table cell's paragraphs are kept exactly; blank
-    paragraphs between paragraphs outside tables are spacing, not text."""
-    parts = [blocks[i] for i in idx if blocks[i].cell or not blocks[i].blank]
-    return "\n\n".join(b.text for b in parts)
+    """The answer's paragraphs joined by blank lines. A table cell's paragraphs are kept exactly, blank ones
+    too; blank paragraphs outside tables are spacing, not text, and so is a blank cell before or after it."""
+    cells: list[list[Block]] = []
+    for i in idx:
+        b = blocks[i]
+        if not b.cell and b.blank:
+            continue
+        if cells and b.cell and cells[-1][0].cell == b.cell:
+            cells[-1].append(b)
+        else:
+            cells.append([b])
+    while len(cells) > 1 and all(b.blank for b in cells[0]):
+        cells.pop(0)
+    while len(cells) > 1 and all(b.blank for b in cells[-1]):
+        cells.pop()
+    return "\n\n".join(b.text for group in cells for b in group)
 
 
 def _form_facts(tail: list[Block], lm: Landmarks, guide: Guide, problems: Problems, source: str) -> dict:
@@ -273,11 +296,12 @@ def _form_facts(tail: list[Block], lm: Landmarks, guide: Guide, problems: Proble
 
 
 def _current_model(answer_text: str, after: list[Block], models: set[int]) -> int | None:
-    for text in [answer_text] + [b.text for b in after]:
-        for n in re.findall(r"\b(\d)\b", text):
-            if int(n) in models:
-                return int(n)
-    return None
+    """The current data model given beside a Yes: in the answer itself or in the lines that follow it."""
+    found = re.findall(r"data model\D{0,12}?(\d+)", norm(answer_text)) or re.findall(r"^\D{0,12}(\d+)\b",
+                                                                                  norm(answer_text))
+    for b in after:
+        found += re.findall(r"data model\D{0,12}?(\d+)", norm(b.text))
+    return next((int(n) for n in found if int(n) in models), None)
 
 
 def _next_text(blocks: list[Block], i: int) -> str | None:

@@ -16,6 +16,7 @@ from .blocks import Block
 _ENDS = re.compile(r"""[.!?:;]['"’”)\]]*\s*$""")
 # A line starting so begins a list item: it never continues the line before it.
 _ITEM = re.compile(r"^\s*(?:[•▪◦●○■□‣⁃∙·*–-]\s|\(?[a-zA-Z0-9]{1,3}[.)]\s)")
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
 _BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
 
 
@@ -26,6 +27,11 @@ def wrapped(before: str, after: str, standalone: Callable[[str], bool]) -> bool:
     if standalone(before) or standalone(after) or _BARE_NUMBER.match(before) or _BARE_NUMBER.match(after):
         return False
     return not _ENDS.search(before) and not _ITEM.match(after)
+
+
+def _joiner(before: str) -> str:
+    """A line broken after a hyphenated word's hyphen ("well-" / "being") joins without a space."""
+    return "" if _HYPHENATED.search(before) else " "
 
 
 def text_blocks(text: str, standalone: Callable[[str], bool]) -> list[Block]:
@@ -51,8 +57,8 @@ def text_blocks(text: str, standalone: Callable[[str], bool]) -> list[Block]:
         if not current:
             start = n
             current.append(line)
-        elif wrapped(current[-1].rsplit("\n", 1)[-1], line, standalone):
-            current.append(" " + line)
+        elif wrapped(last, line, standalone):
+            current.append(_joiner(last) + line)
         else:
             current.append("\n" + line)
     flush()
@@ -101,11 +107,15 @@ def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Cal
         room = right_edges.get(prev.page, prev.x1) - prev.x1
         full = room < line.first_word + 0.5 * height  # the first word (and a space) would not have fitted
         before = current[-1].rsplit("\n", 1)[-1]
-        if gap or standalone(text) or standalone(before) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
+        # across a page the gap cannot be seen: a paragraph goes on only from a full line that ends no sentence
+        # (a list goes on across a page: an item after an item stays in the same paragraph)
+        across = not same_page and (not full or bool(_ENDS.search(before))) and not (
+            _ITEM.match(text) and _ITEM.match(before))
+        if gap or across or standalone(text) or standalone(before) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
             flush()
             page, current[:] = line.page, [text]
         elif full and not _ITEM.match(text):
-            current.append(" " + text)
+            current.append(_joiner(before) + text)
         else:
             current.append("\n" + text)
         prev = line
