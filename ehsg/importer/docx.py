@@ -37,6 +37,8 @@ def _body(doc):
     from docx.text.paragraph import Paragraph
 
     counter = {"p": 0, "t": 0}
+    # style names by id, read once (python-docx looks a paragraph's style up afresh on every call)
+    names = {st.style_id: st.name or "" for st in doc.styles}
 
     def walk(parent_el, cell: str, where_cell: str):
         for el in parent_el.iterchildren():
@@ -47,7 +49,9 @@ def _body(doc):
                     yield Block(p.text, where_cell, cell=cell)
                 else:
                     counter["p"] += 1
-                    style = (p.style.name if p.style is not None else "") or ""
+                    ppr = el.pPr
+                    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
+                    style = names.get(style_id, "")
                     yield Block(p.text, f"paragraph {counter['p']}",
                                 heading=style.startswith(("Heading", "Title")))
             elif tag == _W + "tbl":

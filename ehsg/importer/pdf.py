@@ -1,8 +1,7 @@
-"""A PDF submission as lines with positions, read with pdfplumber, bounded and with every failure located."""
+"""A PDF submission as lines with positions, read with PDFium (pypdfium2), bounded, every failure located."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
@@ -21,35 +20,41 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
         problems.error("pdf-too-large", label, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; a "
                        "submission is far smaller. It was not opened.")
         return None
-    if not data.lstrip()[:5] == b"%PDF-":
+    if data.lstrip()[:5] != b"%PDF-":
         problems.error("not-a-pdf", label, "This is not a PDF file (it does not start as a PDF does).")
         return None
-    import pdfplumber
+    import pypdfium2 as pdfium
 
     lines: list[Line] = []
     edges: dict[int, float] = {}
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = pdf.pages
-            if len(pages) > MAX_PAGES:
-                problems.error("pdf-too-many-pages", label, f"The PDF has {len(pages):,} pages; a submission has "
-                               f"far fewer than {MAX_PAGES}. It was not read.")
-                return None
-            for n, page in enumerate(pages, start=1):
-                found = page.extract_text_lines(strip=True, return_chars=True)
-                for item in found:
-                    lines.append(Line(item["text"], n, item["x0"], item["x1"], item["top"], item["bottom"],
-                                      _first_word(item.get("chars") or [])))
-                if found:
-                    edges[n] = max(item["x1"] for item in found)
-                page.flush_cache()
-    except Exception as e:  # pdfminer raises many kinds of error on damaged or protected files
-        if _encrypted(e):
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
             problems.error("pdf-password-protected", label, "The PDF is protected with a password, so its text "
                            "cannot be read. Save a copy without the password (or import the Word document).")
         else:
-            problems.error("pdf-damaged", label, f"The PDF is damaged and cannot be read ({type(e).__name__}).")
+            problems.error("pdf-damaged", label, f"The PDF is damaged and cannot be read ({e}).")
         return None
+    try:
+        if len(pdf) > MAX_PAGES:
+            problems.error("pdf-too-many-pages", label, f"The PDF has {len(pdf):,} pages; a submission has far "
+                           f"fewer than {MAX_PAGES}. It was not read.")
+            return None
+        for n in range(len(pdf)):
+            page = pdf[n]
+            try:
+                found = _page_lines(page, n + 1)
+            finally:
+                page.close()
+            lines.extend(found)
+            if found:
+                edges[n + 1] = max(line.x1 for line in found)
+    except pdfium.PdfiumError as e:
+        problems.error("pdf-damaged", label, f"The PDF is damaged and cannot be read ({e}).")
+        return None
+    finally:
+        pdf.close()
     if not any(line.text.strip() for line in lines):
         problems.error("pdf-no-text", label, "The PDF holds no text, only images (a scan?). ehsg reads text: "
                        "import the Word document it was made from, or a PDF saved from Word.")
@@ -57,26 +62,32 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
     return lines, edges
 
 
-def _first_word(chars: list[dict]) -> float:
-    """Width of a line's first word. Many PDFs draw no space characters, so a word ends where the gap to the
-    next character is wider than a fifth of the font size."""
-    glyphs = [c for c in chars if not c.get("text", "").isspace()]
-    if not glyphs:
-        return 0.0
-    end = glyphs[0]
-    for c in glyphs[1:]:
-        if c["x0"] - end["x1"] > 0.2 * max(end.get("size", 10.0), 1.0):
-            break
-        end = c
-    return end["x1"] - glyphs[0]["x0"]
-
-
-def _encrypted(e: BaseException) -> bool:
-    seen = e
-    while seen is not None:
-        name = type(seen).__name__.lower()
-        if "password" in name or "encrypt" in name or "password" in str(seen).lower():
-            return True
-        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(
-            seen.args[0], BaseException) else None)
-    return False
+def _page_lines(page, number: int) -> list[Line]:
+    """The page's lines as PDFium orders them, each with its box measured from the top of the page."""
+    height = page.get_height()
+    tp = page.get_textpage()
+    try:
+        count = tp.count_chars()
+        text = tp.get_text_range() if count else ""
+        if len(text) != count:  # one character per box is what the positions below rely on
+            return [Line(t, number, 0.0, 0.0, 0.0, 0.0, 0.0) for t in text.splitlines()]
+        out, pos = [], 0
+        for segment in text.split("\n"):  # PDFium ends each line it finds with "\r\n"
+            boxes, first_end = [], None
+            for i in range(pos, pos + len(segment)):
+                if text[i].isspace():
+                    if boxes and first_end is None:
+                        first_end = boxes[-1][2]
+                    continue
+                boxes.append(tp.get_charbox(i, loose=True))  # font boxes: every line as tall
+            pos += len(segment) + 1
+            if not boxes:
+                continue
+            first_word = (first_end if first_end is not None else boxes[-1][2]) - boxes[0][0]
+            # PDFium marks a hyphen that ends a line as U+FFFE (or U+0002): it is the hyphen the page shows
+            words = segment.strip().replace("\ufffe", "-").replace("\x02", "-")
+            out.append(Line(words, number, min(b[0] for b in boxes), max(b[2] for b in boxes),
+                            height - max(b[3] for b in boxes), height - min(b[1] for b in boxes), first_word))
+        return out
+    finally:
+        tp.close()

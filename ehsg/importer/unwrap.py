@@ -80,8 +80,8 @@ class Line:
 
 def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Callable[[str], bool]) -> list[Block]:
     """PDF lines as paragraphs. A line is joined to the one before when that one was full (the next word
-    would not have fitted after it) and close above it; a vertical gap starts a new paragraph; a short
-    line without a gap after it is a line break."""
+    would not have fitted after it); wider white space above a line than the usual space between lines
+    starts a new paragraph; a short line with the usual space after it is a line break."""
     blocks: list[Block] = []
     current: list[str] = []
     page = 0
@@ -92,6 +92,13 @@ def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Cal
             blocks.append(Block("".join(current), f"page {page}"))
             current.clear()
 
+    # The usual distance from one line to the next: most lines follow another of the same paragraph.
+    steps = sorted(b.top - a.top for a, b in zip(lines, lines[1:]) if a.page == b.page and b.top > a.top)
+    pitch = steps[len(steps) // 2] if steps else 14.0
+    # and the usual white space between one line's foot and the next one's head (PDFium may give two lines
+    # of a paragraph as one, so the step alone would look like a paragraph break after it)
+    spaces = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:]) if a.page == b.page and b.top > a.top)
+    space = spaces[len(spaces) // 2] if spaces else 3.0
     for line in lines:
         text = line.text.strip()
         if not text:
@@ -103,7 +110,7 @@ def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Cal
             continue
         height = max(prev.bottom - prev.top, 1.0)
         same_page = line.page == prev.page
-        gap = (line.top - prev.bottom) > 0.5 * height if same_page else False
+        gap = (line.top - prev.bottom) > space + 0.35 * pitch if same_page else False
         room = right_edges.get(prev.page, prev.x1) - prev.x1
         full = room < line.first_word + 0.5 * height  # the first word (and a space) would not have fitted
         before = current[-1].rsplit("\n", 1)[-1]
