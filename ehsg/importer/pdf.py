@@ -11,8 +11,8 @@ from .unwrap import Line
 MAX_PAGES = 500  # a submission on the national form runs to 40 or 50 pages
 
 
-def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, float]] | None:
-    """Every line of text in page order and each page's right text edge; None (with a problem) on failure."""
+def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
+    """Every line of text in page order with its box; None (with a problem) on failure."""
     path = require_regular_file(path, "PDF")
     label = path.name
     data = read_bounded(path)
@@ -26,7 +26,6 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
     import pypdfium2 as pdfium
 
     lines: list[Line] = []
-    edges: dict[int, float] = {}
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -48,8 +47,6 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
             finally:
                 page.close()
             lines.extend(found)
-            if found:
-                edges[n + 1] = max(line.x1 for line in found)
     except pdfium.PdfiumError as e:
         problems.error("pdf-damaged", label, f"The PDF is damaged and cannot be read ({e}).")
         return None
@@ -59,7 +56,7 @@ def pdf_lines(path: Path, problems: Problems) -> tuple[list[Line], dict[int, flo
         problems.error("pdf-no-text", label, "The PDF holds no text, only images (a scan?). ehsg reads text: "
                        "import the Word document it was made from, or a PDF saved from Word.")
         return None
-    return lines, edges
+    return lines
 
 
 def _page_lines(page, number: int) -> list[Line]:

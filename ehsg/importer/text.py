@@ -203,6 +203,10 @@ def _narrative(blocks: list[Block], idx: list[int]) -> str:
         cells.pop(0)
     while len(cells) > 1 and all(b.blank for b in cells[-1]):
         cells.pop()
+    if cells and cells[0][0].cell:
+        # an answer typed into a table cell is that cell; what follows the table (ehsg's own submission puts
+        # the workforce table under 6.1) is not part of it
+        cells = cells[:1]
     return "\n\n".join(b.text for group in cells for b in group)
 
 

@@ -78,10 +78,41 @@ class Line:
     first_word: float  # width of its first word: would it have fitted at the end of the line before?
 
 
-def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Callable[[str], bool]) -> list[Block]:
+def running_lines(lines: list[Line], standalone: Callable[[str], bool]) -> set[int]:
+    """Indexes of page headers and footers: a line among the first or last two of its page whose wording
+    (numbers aside) comes back so on at least half the pages, and on three or more."""
+    pages: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        pages.setdefault(line.page, []).append(i)
+    edges = {n: set(ix[:2] + ix[-2:]) for n, ix in pages.items()}
+    seen: dict[str, set[int]] = {}
+    for n, ix in edges.items():
+        for i in ix:
+            key = re.sub(r"\d+", "#", lines[i].text.strip())
+            if re.search(r"[^\W\d_]", key) and not standalone(lines[i].text):
+                seen.setdefault(key, set()).add(n)
+    running = {k for k, on in seen.items() if len(on) >= max(3, len(pages) / 2)}
+    return {i for ix in edges.values() for i in ix if re.sub(r"\d+", "#", lines[i].text.strip()) in running}
+
+
+def _column_edges(lines: list[Line]) -> dict[tuple[int, int], float]:
+    """The right edge of the text that starts at each left edge of each page: a table cell's lines end at the
+    cell's edge, not the page's."""
+    edges: dict[tuple[int, int], float] = {}
+    for line in lines:
+        key = (line.page, round(line.x0 / 3))
+        edges[key] = max(edges.get(key, 0.0), line.x1)
+    return edges
+
+
+def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool]) -> list[Block]:
     """PDF lines as paragraphs. A line is joined to the one before when that one was full (the next word
     would not have fitted after it); wider white space above a line than the usual space between lines
-    starts a new paragraph; a short line with the usual space after it is a line break."""
+    starts a new paragraph; a short line with the usual space after it is a line break. Page headers and
+    footers are left out."""
+    drop = running_lines(lines, standalone)
+    lines = [line for i, line in enumerate(lines) if i not in drop]
+    right_edges = _column_edges(lines)
     blocks: list[Block] = []
     current: list[str] = []
     page = 0
@@ -111,7 +142,7 @@ def pdf_blocks(lines: list[Line], right_edges: dict[int, float], standalone: Cal
         height = max(prev.bottom - prev.top, 1.0)
         same_page = line.page == prev.page
         gap = (line.top - prev.bottom) > space + 0.35 * pitch if same_page else False
-        room = right_edges.get(prev.page, prev.x1) - prev.x1
+        room = right_edges.get((prev.page, round(prev.x0 / 3)), prev.x1) - prev.x1
         full = room < line.first_word + 0.5 * height  # the first word (and a space) would not have fitted
         before = current[-1].rsplit("\n", 1)[-1]
         # across a page the gap cannot be seen: a paragraph goes on only from a full line that ends no sentence
