@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ehsg.cli import main
-from ehsg.importer import import_submission, import_to_workbook
+from ehsg.importer import import_submission
 from ehsg.importer.unwrap import text_blocks
 from ehsg.reader import load_workbook_file
 from ehsg.submission import build_submission
@@ -252,6 +252,34 @@ def test_not_the_form(tmp_path):
     r, out = _run(src, tmp_path)
     assert r.exit_code == 1 and "import-not-the-form" in r.output and not out.exists()
     assert "Traceback" not in r.output
+
+
+def test_headings_in_other_wording_are_not_taken_for_the_form(tmp_path):
+    doc = Document()
+    doc.add_paragraph("5.1 - Our own heading about something else")
+    doc.add_paragraph("Self-Assessment Score – Answer 0 to 5 – see scale above: 4")
+    src = tmp_path / "other.docx"
+    doc.save(src)
+    r, out = _run(src, tmp_path)
+    assert r.exit_code == 1 and "import-not-the-form" in r.output and not out.exists()
+
+
+def test_answers_inside_content_controls_are_read(made, reference, guide, tmp_path):
+    from docx.oxml import OxmlElement
+
+    doc = Document(made / "paragraphs.docx")
+    body = doc.element.body
+    for p in list(body.iterchildren("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p")):
+        if p.xpath("string(.)").startswith("Self-Assessment Score"):
+            sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+            p.addprevious(sdt)
+            sdt.append(content)
+            content.append(p)
+    src = tmp_path / "controls.docx"
+    doc.save(src)
+    result = import_submission(src, guide)
+    assert result.complete, [str(p) for p in result.problems]
+    assert_matches_reference(result.assessment, reference)
 
 
 def test_old_word_document(tmp_path):

@@ -55,8 +55,8 @@ def read_blocks(blocks: list[Block], guide: Guide, problems: Problems, source: s
     tail = blocks[end:]
     front = blocks[:headings[0][0]]
     facts = _form_facts(tail, lm, guide, problems, source)
-    area = area if area is not None else facts.pop("area", None)
-    facts.pop("area", None)
+    found_area = facts.pop("area", None)
+    area = area if area is not None else found_area
     if not area:
         problems.error("import-area-missing", source or "document",
                        "The area's name was not found (the form gives it in \"<area>'s data model (…)\"). "
