@@ -354,8 +354,7 @@ def import_cmd(source, output, area, year, guide_dir):
     for p in result.problems:
         click.echo(f"  {p}", err=True)
     if result.assessment is None:
-        click.echo(f"ehsg: {source} could not be read as a submission on the national form; nothing was written.",
-                   err=True)
+        click.echo(f"ehsg: {source}: nothing was written.", err=True)
         sys.exit(1)
     click.echo(f"Read {source}: " + ", ".join(result.summary()) + ".")
     click.echo(f"Wrote {output}: {printable(result.assessment.area) or 'area not given'}, guide {guide.stamp}."

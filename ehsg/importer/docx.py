@@ -30,7 +30,21 @@ def docx_blocks(path: Path, problems: Problems) -> list[Block] | None:
     except Exception as e:  # python-docx meets a part it cannot make sense of: the file is damaged
         problems.error(DOCX.damaged_code, path.name, f"The Word document is damaged and cannot be read ({type(e).__name__}).")
         return None
-    return list(_body(doc))
+    return _margins(doc) + list(_body(doc))
+
+
+def _margins(doc) -> list[Block]:
+    """The first section's page header and footer paragraphs (where a title or year often sits)."""
+    out = []
+    try:
+        section = doc.sections[0]
+    except IndexError:
+        return out
+    for where, part in (("page header", section.header), ("page footer", section.footer)):
+        if part.is_linked_to_previous:
+            continue
+        out.extend(Block(p.text, where) for p in part.paragraphs if p.text.strip())
+    return out
 
 
 def _body(doc):

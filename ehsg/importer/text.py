@@ -317,9 +317,12 @@ def _next_text(blocks: list[Block], i: int) -> str | None:
 
 
 def _year(front: list[Block], area: str) -> int | None:
-    pattern = re.compile(re.escape(norm(area)) + r"\s+((?:19|20)\d\d)$")
+    """The year beside the area's name in a short line before the descriptors (a title, a page header or
+    footer): "Sefton 2022", "Sefton · Early Help System Guide self-assessment 2022"."""
+    pattern = re.compile(re.escape(norm(area)) + r".{0,80}?(?<!\d)((?:19|20)\d\d)(?!\d)", re.S)
     for b in front:
-        m = pattern.search(norm(b.text))
+        text = norm(b.text)
+        m = pattern.search(text) if len(text) <= 200 else None
         if m:
             return int(m.group(1))
     return None
