@@ -9,7 +9,8 @@ Reads the published 2022 submission (../shared/seeds/004_….txt beside the chec
 - tables.docx        each descriptor's score and first answer in a two-column table, as on the form, the
                      second answer in paragraphs below with blank paragraphs between them, priorities in
                      a table, permission answers in their own paragraphs
-- paragraphs.docx    everything in paragraphs, no heading styles, the score on its label's line
+- paragraphs.docx    everything in paragraphs, no heading styles, the score on its label's line, each
+                     section on a new page, a running page header and a page-number footer
 - paragraphs.pdf     paragraphs.docx printed to PDF by LibreOffice (when LibreOffice is installed)
 
 The tests import each layout and compare it with reference.json, fact by fact.
@@ -210,7 +211,27 @@ def paragraphs_layout(ref: dict, seed: dict, path: Path) -> None:
     for part in ("ea", "selection", "permissions"):
         for text in seed[part]:
             _para(doc, text)
+    _page_header_and_footer(doc, f"{ref['area']} – Early Help System Guide self-assessment {ref['year']}")
     doc.save(path)
+
+
+def _page_header_and_footer(doc, title: str) -> None:
+    """A running header with the title and a footer "Page N", as council documents have."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = title
+    p = section.footer.paragraphs[0]
+    p.add_run("Page ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    p._p.append(field)
 
 
 def to_pdf(docx: Path, out_dir: Path) -> Path | None:
