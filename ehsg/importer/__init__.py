@@ -77,7 +77,7 @@ def read_source(path: Path, guide: Guide, problems: Problems) -> list[Block] | N
         from .pdf import pdf_lines
 
         read = pdf_lines(path, problems)
-        return pdf_blocks(read, lm.standalone) if read is not None else None
+        return pdf_blocks(read, lm.standalone, lm.starts_landmark) if read is not None else None
     if ending in (".txt", ".text"):
         data = read_bounded(path)
         if data is None:

@@ -99,6 +99,12 @@ class Landmarks:
             return True
         return self.descriptor_heading(text) is not None
 
+    def starts_landmark(self, text: str) -> bool:
+        """The first line of a label that a narrow table cell broke over several lines."""
+        t = norm(text)
+        return len(t) >= 12 and any(label.startswith(t) for label in
+                                    (self.score_label, self.working_well_label, self.next_label))
+
     def answer(self, text: str) -> bool | None:
         """Yes / No at the start of an answer, or None."""
         words = re.findall(r"[a-z]+", norm(text))

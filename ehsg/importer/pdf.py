@@ -61,6 +61,8 @@ def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
 
 def _page_lines(page, number: int) -> list[Line]:
     """The page's lines as PDFium orders them, each with its box measured from the top of the page."""
+    import pypdfium2.raw as pdfium_c
+
     height = page.get_height()
     tp = page.get_textpage()
     try:
@@ -70,21 +72,40 @@ def _page_lines(page, number: int) -> list[Line]:
             return [Line(t, number, 0.0, 0.0, 0.0, 0.0, 0.0) for t in text.splitlines()]
         out, pos = [], 0
         for segment in text.split("\n"):  # PDFium ends each line it finds with "\r\n"
-            boxes, first_end = [], None
-            for i in range(pos, pos + len(segment)):
-                if text[i].isspace():
-                    if boxes and first_end is None:
-                        first_end = boxes[-1][2]
-                    continue
-                boxes.append(tp.get_charbox(i, loose=True))  # font boxes: every line as tall
+            chars = [(text[i], None if text[i].isspace() else tp.get_charbox(i, loose=True))
+                     for i in range(pos, pos + len(segment))]
+            first = next((i for i in range(pos, pos + len(segment)) if not text[i].isspace()), None)
+            size = float(pdfium_c.FPDFText_GetFontSize(tp.raw, first)) if first is not None else 0.0
             pos += len(segment) + 1
-            if not boxes:
-                continue
-            first_word = (first_end if first_end is not None else boxes[-1][2]) - boxes[0][0]
-            # PDFium marks a hyphen that ends a line as U+FFFE (or U+0002): it is the hyphen the page shows
-            words = segment.strip().replace("\ufffe", "-").replace("\x02", "-")
-            out.append(Line(words, number, min(b[0] for b in boxes), max(b[2] for b in boxes),
-                            height - max(b[3] for b in boxes), height - min(b[1] for b in boxes), first_word))
+            out.extend(_pieces(chars, number, height, size))
         return out
     finally:
         tp.close()
+
+
+def _pieces(chars: list, number: int, height: float, size: float) -> list[Line]:
+    """One line of the page as the pieces of text it is made of: side-by-side table cells come apart where
+    the space between two characters is far wider than a space between words."""
+    pieces: list[list] = [[]]
+    last = None
+    for c, box in chars:
+        if box is not None:
+            if last is not None and box[0] - last[2] > max(9.0, 0.9 * (last[3] - last[1])):
+                pieces.append([])
+            last = box
+        pieces[-1].append((c, box))
+    out = []
+    for piece in pieces:
+        boxes = [b for _, b in piece if b is not None]
+        if not boxes:
+            continue
+        words = "".join(c for c, _ in piece).strip(" \r")
+        first = next((i for i, (c, b) in enumerate(piece) if b is None and i > 0 and piece[i - 1][1] is not None),
+                     None)
+        first_end = piece[first - 1][1][2] if first is not None else boxes[-1][2]
+        # PDFium marks a hyphen that ends a line as U+FFFE (or U+0002): it is the hyphen the page shows
+        words = words.replace("\ufffe", "-").replace("\x02", "-")
+        out.append(Line(words, number, min(b[0] for b in boxes), max(b[2] for b in boxes),
+                        height - max(b[3] for b in boxes), height - min(b[1] for b in boxes), first_end - boxes[0][0],
+                        size))
+    return out

@@ -261,20 +261,34 @@ def _form_facts(tail: list[Block], lm: Landmarks, guide: Guide, problems: Proble
         problems.error("import-changed-missing", where_end,
                        "The question whether the data model has changed since the data survey was not found.")
 
-    chosen: list[str] = []
+    # "Descriptor one: 7.3 – Communities"; in a table the id may sit in the next cell, or (from a PDF whose
+    # table columns are read one after the other) after all the labels: each label takes the next id in turn
+    slots: list[list] = []  # [block, id or None while waiting for it]
     for i, t in enumerate(texts):
         m = lm.chosen.match(t)
-        if not m:
+        if m:
+            rest = m.group("rest").strip(" :-\t")
+            slots.append([tail[i], _descriptor_id(rest, guide) if rest else None])
+            if rest and slots[-1][1] is None:
+                slots[-1][1] = ""
+                problems.error("import-priority-unreadable", tail[i].where,
+                               f"The priority descriptor '{printable(tail[i].text)}' does not name a descriptor "
+                               "of the guide.")
             continue
-        rest = m.group("rest").strip(" :-\t") or norm(_next_text(tail, i) or "")
-        ids = _ID.search(rest)
-        did = f"{int(ids.group(1))}.{int(ids.group(2))}" if ids else ""
-        if did and guide.descriptor(did) is not None:
-            if did not in chosen:
-                chosen.append(did)
-        else:
-            problems.error("import-priority-unreadable", tail[i].where,
-                           f"The priority descriptor '{printable(tail[i].text)}' does not name a descriptor of the guide.")
+        waiting = next((s for s in slots if s[1] is None), None)
+        if waiting is not None and re.match(r"^\s*\d{1,2}\.\d{1,2}\b", t):
+            waiting[1] = _descriptor_id(t, guide) or ""
+            if not waiting[1]:
+                problems.error("import-priority-unreadable", tail[i].where,
+                               f"The priority descriptor '{printable(tail[i].text)}' does not name a descriptor "
+                               "of the guide.")
+    chosen: list[str] = []
+    for block, did in slots:
+        if did is None:
+            problems.error("import-priority-unreadable", block.where,
+                           f"No descriptor was found for '{printable(block.text)}'.")
+        elif did and did not in chosen:
+            chosen.append(did)
     if len(chosen) < guide.priority_rule.count:
         problems.error("import-priorities-missing", where_end,
                        f"{len(chosen)} of {guide.priority_rule.count} priority descriptors were found "
@@ -297,6 +311,13 @@ def _form_facts(tail: list[Block], lm: Landmarks, guide: Guide, problems: Proble
             problems.error("import-permission-missing", where_end,
                            f"The permission question '{printable(question[:60])}…' was not found.")
     return facts
+
+
+def _descriptor_id(text: str, guide: Guide) -> str:
+    """The guide's descriptor id at the start of a text ("7.3 – Communities"), or ""."""
+    m = re.match(r"^\s*(\d{1,2})\.(\d{1,2})\b", text)
+    did = f"{int(m.group(1))}.{int(m.group(2))}" if m else ""
+    return did if guide.descriptor(did) is not None else ""
 
 
 def _current_model(answer_text: str, after: list[Block], models: set[int]) -> int | None:

@@ -16,7 +16,7 @@ from .blocks import Block
 _ENDS = re.compile(r"""[.!?:;]['"’”)\]]*\s*$""")
 # A line starting so begins a list item: it never continues the line before it.
 _ITEM = re.compile(r"^\s*(?:[•▪◦●○■□‣⁃∙·*–-]\s|\(?[a-zA-Z0-9]{1,3}[.)]\s)")
-_HYPHENATED = re.compile(r"[^\W\d_]-$")
+_HYPHENATED = re.compile(r"[^\W_]-$")
 _BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
 
 
@@ -76,6 +76,7 @@ class Line:
     top: float
     bottom: float
     first_word: float  # width of its first word: would it have fitted at the end of the line before?
+    size: float = 0.0  # font size of its first character (points), where known
 
 
 def running_lines(lines: list[Line], standalone: Callable[[str], bool]) -> set[int]:
@@ -95,6 +96,35 @@ def running_lines(lines: list[Line], standalone: Callable[[str], bool]) -> set[i
     return {i for ix in edges.values() for i in ix if re.sub(r"\d+", "#", lines[i].text.strip()) in running}
 
 
+def reading_order(lines: list[Line]) -> list[Line]:
+    """Lines in the order a person reads them: where a table puts cells side by side, each column's text is
+    read down before the next column's (a run of lines set in from the page margin or split in pieces)."""
+    out: list[Line] = []
+    by_page: dict[int, list[Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    for page_lines in by_page.values():
+        margin = min(line.x0 for line in page_lines)
+        rows: list[list[Line]] = []
+        for line in page_lines:
+            if rows and abs(rows[-1][0].top - line.top) < 1.0:
+                rows[-1].append(line)
+            else:
+                rows.append([line])
+        region: list[Line] = []
+        for row in rows + [[]]:
+            tabular = len(row) > 1 or (row and row[0].x0 > margin + 40)
+            if tabular:
+                region.extend(row)
+                continue
+            if region:
+                columns = sorted({round(line.x0 / 6) for line in region})
+                out.extend(sorted(region, key=lambda line: columns.index(round(line.x0 / 6))))  # stable
+                region = []
+            out.extend(row)
+    return out
+
+
 def _column_edges(lines: list[Line]) -> dict[tuple[int, int], float]:
     """The right edge of the text that starts at each left edge of each page: a table cell's lines end at the
     cell's edge, not the page's."""
@@ -105,13 +135,14 @@ def _column_edges(lines: list[Line]) -> dict[tuple[int, int], float]:
     return edges
 
 
-def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool]) -> list[Block]:
+def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool],
+               starts_landmark: Callable[[str], bool] = lambda text: False) -> list[Block]:
     """PDF lines as paragraphs. A line is joined to the one before when that one was full (the next word
     would not have fitted after it); wider white space above a line than the usual space between lines
     starts a new paragraph; a short line with the usual space after it is a line break. Page headers and
     footers are left out."""
     drop = running_lines(lines, standalone)
-    lines = [line for i, line in enumerate(lines) if i not in drop]
+    lines = reading_order([line for i, line in enumerate(lines) if i not in drop])
     right_edges = _column_edges(lines)
     blocks: list[Block] = []
     current: list[str] = []
@@ -130,6 +161,8 @@ def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool]) -> list[Blo
     # of a paragraph as one, so the step alone would look like a paragraph break after it)
     spaces = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:]) if a.page == b.page and b.top > a.top)
     space = spaces[len(spaces) // 2] if spaces else 3.0
+    sizes = sorted(line.size for line in lines if line.size > 0)
+    usual = sizes[len(sizes) // 2] if sizes else 0.0
     for line in lines:
         text = line.text.strip()
         if not text:
@@ -141,15 +174,18 @@ def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool]) -> list[Blo
             continue
         height = max(prev.bottom - prev.top, 1.0)
         same_page = line.page == prev.page
-        gap = (line.top - prev.bottom) > space + 0.35 * pitch if same_page else False
+        # larger type (a heading) has more space between its lines
+        larger = prev.size / usual if usual and prev.size else 1.0
+        gap = (line.top - prev.bottom) > (space + 0.35 * pitch) * max(1.0, larger) if same_page else False
         room = right_edges.get((prev.page, round(prev.x0 / 3)), prev.x1) - prev.x1
         full = room < line.first_word + 0.5 * height  # the first word (and a space) would not have fitted
-        before = current[-1].rsplit("\n", 1)[-1]
+        so_far = "".join(current)
+        before = so_far.rsplit("\n", 1)[-1]
         # across a page the gap cannot be seen: a paragraph goes on only from a full line that ends no sentence
         # (a list goes on across a page: an item after an item stays in the same paragraph)
         across = not same_page and (not full or bool(_ENDS.search(before))) and not (
             _ITEM.match(text) and _ITEM.match(before))
-        if gap or across or standalone(text) or standalone(before) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
+        if gap or across or standalone(text) or standalone(so_far) or starts_landmark(text) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
             flush()
             page, current[:] = line.page, [text]
         elif full and not _ITEM.match(text):
