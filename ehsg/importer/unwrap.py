@@ -185,10 +185,11 @@ def pdf_blocks(lines: list[Line], standalone: Callable[[str], bool],
         # (a list goes on across a page: an item after an item stays in the same paragraph)
         across = not same_page and (not full or bool(_ENDS.search(before))) and not (
             _ITEM.match(text) and _ITEM.match(before))
-        if gap or across or standalone(text) or standalone(so_far) or starts_landmark(text) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
+        upward = same_page and line.top < prev.top - 1.0  # the next column of a table: a cell of its own
+        if gap or across or upward or standalone(text) or standalone(so_far) or starts_landmark(text) or _BARE_NUMBER.match(text) or _BARE_NUMBER.match(before):
             flush()
             page, current[:] = line.page, [text]
-        elif full and not _ITEM.match(text):
+        elif full and (not _ITEM.match(text) or _HYPHENATED.search(before)):  # "aged 2-" / "8. …" goes on
             current.append(_joiner(before) + text)
         else:
             current.append("\n" + text)

@@ -12,6 +12,7 @@ Reads the published 2022 submission (../shared/seeds/004_….txt beside the chec
 - paragraphs.docx    everything in paragraphs, no heading styles, the score on its label's line, each
                      section on a new page, a running page header and a page-number footer
 - paragraphs.pdf     paragraphs.docx printed to PDF by LibreOffice (when LibreOffice is installed)
+- tables.pdf         tables.docx printed likewise: table cells side by side on the page
 
 The tests import each layout and compare it with reference.json, fact by fact.
 """
@@ -253,6 +254,7 @@ def make(out: Path = OUT, pdf: bool = True) -> Path:
     paragraphs_layout(ref, seed, out / "paragraphs.docx")
     if pdf:
         to_pdf(out / "paragraphs.docx", out)
+        to_pdf(out / "tables.docx", out)
     return out
 
 
