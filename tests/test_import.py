@@ -387,3 +387,17 @@ def test_cli_import_seed_then_check_compare_and_cohort(made, tmp_path, guide):
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["cohort", str(out), str(later)])
     assert r.exit_code == 0, r.output and "2 area(s) read" in r.output
+
+
+def test_cli_json_report(made, tmp_path):
+    doc = Document(made / "tables.docx")
+    doc.tables[0].cell(1, 0).text = "three"
+    src = tmp_path / "changed.docx"
+    doc.save(src)
+    out = tmp_path / "out.xlsx"
+    r = CliRunner().invoke(main, ["import", str(src), "-o", str(out), "--format", "json"])
+    assert r.exit_code == 1
+    report = json.loads(r.output)
+    assert report["found"]["scores"] == {"found": 30, "expected": 31} and report["complete"] is False
+    assert [(p["code"], p["location"]) for p in report["problems"]] == [("import-score-unreadable", "table 1 row 2")]
+    assert out.exists()
