@@ -66,7 +66,10 @@ def _body(doc):
                     ppr = el.pPr
                     style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
                     style = names.get(style_id, "")
-                    yield Block(p.text, f"paragraph {counter['p']}",
+                    # A paragraph style made for answers (ehsg's own "Form answer") holds typed text exactly,
+                    # blank paragraphs included, as a table cell does.
+                    answer = "answer" in style.casefold()
+                    yield Block(p.text, f"paragraph {counter['p']}", cell=f"style {style}" if answer else "",
                                 heading=style.startswith(("Heading", "Title")))
             elif tag == _W + "tbl":
                 counter["t"] += 1

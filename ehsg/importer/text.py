@@ -338,9 +338,9 @@ def _next_text(blocks: list[Block], i: int) -> str | None:
 
 
 def _year(front: list[Block], area: str) -> int | None:
-    """The year beside the area's name in a short line before the descriptors (a title, a page header or
-    footer): "Sefton 2022", "Sefton · Early Help System Guide self-assessment 2022"."""
-    pattern = re.compile(re.escape(norm(area)) + r".{0,80}?(?<!\d)((?:19|20)\d\d)(?!\d)", re.S)
+    """The year written right after the area's name before the descriptors ("Sefton 2022", "Sefton · 2022"):
+    a title, a subtitle, a page header. A year elsewhere (the guide's edition, a date) is not the area's."""
+    pattern = re.compile(r"(?:^|\s)" + re.escape(norm(area)) + r"[\s·,:–-]*((?:19|20)\d\d)(?!\d)(?:\s|$)")
     for b in front:
         text = norm(b.text)
         m = pattern.search(text) if len(text) <= 200 else None
