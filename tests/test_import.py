@@ -387,8 +387,11 @@ def test_cli_import_seed_then_check_compare_and_cohort(made, tmp_path, guide):
     write_assessment(guide, type(a)(**{**a.__dict__, "year": 2023}), later)
     r = CliRunner().invoke(main, ["compare", str(out), str(later), "-o", str(tmp_path / "c.xlsx")])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(main, ["cohort", str(out), str(later)])
-    assert r.exit_code == 0, r.output and "2 area(s) read" in r.output
+    neighbour = tmp_path / "neighbour-2022.xlsx"
+    write_assessment(guide, type(a)(**{**a.__dict__, "area": "Neighbour"}), neighbour)
+    r = CliRunner().invoke(main, ["cohort", str(out), str(neighbour)])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("2 area(s)")
 
 
 def test_cli_json_report(made, tmp_path):
