@@ -466,6 +466,45 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
     serve(_guide(guide_dir), host, port, open_browser, file)
 
 
+@main.command("import")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="WORKBOOK.xlsx", help="Workbook to write.")
+@click.option("--area", default=None, help="Area name, where the document does not give it.")
+@click.option("--year", type=int, default=None, help="Year of the self-assessment, where the document does not give it.")
+@format_option
+@guide_option
+@friendly
+def import_cmd(source, output, area, year, fmt, guide_dir):
+    """Import a submission made on the national form (Word .docx, PDF, or text) into a workbook.
+
+    Exit 0 when everything the form asks for was found, 1 when something is missing or unreadable (the
+    workbook is still written, with blanks for 'ehsg check' to report), 2 when the file cannot be read at all.
+    """
+    from .importer import import_to_workbook
+    from .importer.text import printable
+
+    guide = _guide(guide_dir)
+    result = import_to_workbook(source, output, guide, area=area, year=year)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({
+            "source": str(source), "output": str(output) if result.assessment is not None else None,
+            "guide": guide.stamp, "complete": result.complete,
+            "found": {name: {"found": f, "expected": e} for name, (f, e) in result.counts.items()},
+            "problems": [p.as_dict() for p in result.problems]}, ensure_ascii=True, indent=2))
+        sys.exit(0 if result.complete else 1)
+    for p in result.problems:
+        click.echo(f"  {p}", err=True)
+    if result.assessment is None:
+        click.echo(f"ehsg: {source}: nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(f"Read {source}: " + ", ".join(result.summary()) + ".")
+    click.echo(f"Wrote {output}: {printable(result.assessment.area) or 'area not given'}, guide {guide.stamp}."
+               + ("" if result.complete else " Some answers were not found; run 'ehsg check' on it."))
+    sys.exit(0 if result.complete else 1)
+
+
 @main.command("check-template")
 @click.argument("file", type=click.Path(dir_okay=False))
 @guide_option

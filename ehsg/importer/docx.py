@@ -1,0 +1,85 @@
+"""A Word submission as blocks: body paragraphs and table cells' paragraphs in document order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..office.package import DOCX, inspect_package
+from ..problems import Problem, Problems
+from .blocks import Block
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def docx_blocks(path: Path, problems: Problems) -> list[Block] | None:
+    """The document's paragraphs in order, or None (with problems) when it cannot be read safely."""
+    with path.open("rb") as f:
+        ole = f.read(8) == _OLE_MAGIC
+    before = len(problems.items)
+    package = inspect_package(path, problems, DOCX)
+    if package is None:
+        if ole:  # an old .doc has its own code; a password-protected .docx keeps the inspection's
+            problems.items[before:] = [Problem("old-word-document", p.severity, p.location, p.message)
+                                       if p.code == DOCX.not_code else p for p in problems.items[before:]]
+        return None
+    from docx import Document
+
+    try:
+        doc = Document(package.open())
+    except Exception as e:  # python-docx meets a part it cannot make sense of: the file is damaged
+        problems.error(DOCX.damaged_code, path.name, f"The Word document is damaged and cannot be read ({type(e).__name__}).")
+        return None
+    return _margins(doc) + list(_body(doc))
+
+
+def _margins(doc) -> list[Block]:
+    """The first section's page header and footer paragraphs (where a title or year often sits)."""
+    out = []
+    try:
+        section = doc.sections[0]
+    except IndexError:
+        return out
+    for where, part in (("page header", section.header), ("page footer", section.footer)):
+        if part.is_linked_to_previous:
+            continue
+        out.extend(Block(p.text, where) for p in part.paragraphs if p.text.strip())
+    return out
+
+
+def _body(doc):
+    from docx.text.paragraph import Paragraph
+
+    counter = {"p": 0, "t": 0}
+    # style names by id, read once (python-docx looks a paragraph's style up afresh on every call)
+    names = {st.style_id: st.name or "" for st in doc.styles}
+
+    def walk(parent_el, cell: str, where_cell: str):
+        for el in parent_el.iterchildren():
+            tag = el.tag
+            if tag == _W + "p":
+                p = Paragraph(el, doc)
+                if cell:
+                    yield Block(p.text, where_cell, cell=cell)
+                else:
+                    counter["p"] += 1
+                    ppr = el.pPr
+                    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
+                    style = names.get(style_id, "")
+                    # A paragraph style made for answers (ehsg's own "Form answer") holds typed text exactly,
+                    # blank paragraphs included, as a table cell does.
+                    answer = "answer" in style.casefold()
+                    yield Block(p.text, f"paragraph {counter['p']}", cell=f"style {style}" if answer else "",
+                                heading=style.startswith(("Heading", "Title")))
+            elif tag == _W + "tbl":
+                counter["t"] += 1
+                t = counter["t"]
+                for r, tr in enumerate(el.iterchildren(_W + "tr"), start=1):
+                    for c, tc in enumerate(tr.iterchildren(_W + "tc"), start=1):
+                        name = f"table {t} row {r}"
+                        yield from walk(tc, f"{name} cell {c}", name)
+            elif tag in (_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "ins", _W + "smartTag"):
+                # content controls and tracked insertions hold ordinary paragraphs and tables
+                yield from walk(el, cell, where_cell)
+
+    yield from walk(doc.element.body, "", "")
