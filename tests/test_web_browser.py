@@ -196,3 +196,20 @@ def test_an_upload_over_50_mb_is_refused_with_a_page(page, tmp_path):
         page.get_by_role("button", name="Check workbook").click()
     assert response.value.status == 413
     assert "Files too large" in page.locator("h1").inner_text()
+
+
+def test_import_a_word_submission(page, shots, tmp_path, guide):
+    pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
+    from ehsg.submission import build_submission
+
+    docx = build_submission(EXAMPLE, tmp_path / "Sefton submission.docx", guide).path
+    page.goto("/")
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("Upload a submission made on the national form").set_input_files(docx)
+    page.get_by_role("button", name="Import submission").click()
+    page.screenshot(path=shots / "8-import.png", full_page=True)
+    assert "31 of 31 scores" in page.locator("main").inner_text()
+    workbook = save_download(page, page.get_by_role("link", name="Download the workbook (.xlsx)").click, tmp_path)
+    assert openpyxl.load_workbook(workbook).sheetnames
+    page.get_by_role("link", name="Check the imported workbook").click()
+    assert "Earned Autonomy" in page.locator("main").inner_text()
