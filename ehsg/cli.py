@@ -54,6 +54,25 @@ def friendly(f):
     return wrapper
 
 
+def _plain_text(ctx, param, value):
+    """A text option must be plain text: no control characters (they cannot be stored in a workbook)."""
+    from .terminal import safe
+
+    if value and safe(value) != value:
+        raise click.BadParameter(f"{safe(value)!r} contains control characters; type plain text "
+                                 "[option-control-character].")
+    return value
+
+
+def _inputs(*paths):
+    """Every input named must be an ordinary file: a pipe or device is refused at once, never read."""
+    from .outputs import require_regular_file
+
+    for p in paths:
+        if p is not None:
+            require_regular_file(p)
+
+
 def _guide(guide_dir):
     from .guide import load_guide_with_warnings
 
@@ -77,11 +96,14 @@ def main():
     # Loading a workbook makes hundreds of thousands of small objects; Python's default
     # collection threshold (700) then spends a sixth of a build collecting nothing.
     gc.set_threshold(50_000, 20, 20)
+    from .terminal import install
+
+    install()  # everything printed from here on has control characters shown as escapes
 
 
 @main.command()
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
-@click.option("--area", default="", help="Area name to fill in.")
+@click.option("--area", default="", callback=_plain_text, help="Area name to fill in.")
 @click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
               help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
@@ -91,9 +113,13 @@ def template(output, area, year, respondent, guide_dir):
     """Write a blank workshop workbook to hand out."""
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
+    from .outputs import check_ending, writing
+
+    check_ending(output, (".xlsx",), "template")
     guide = _guide(guide_dir)
     kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
-    path = write_template(guide, output, area=area, year=year, kind=kind)
+    with writing([output]):
+        path = write_template(guide, output, area=area, year=year, kind=kind)
     what = "partner's workbook" if respondent else "workbook"
     click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}.")
 
@@ -111,6 +137,7 @@ def check(file, fmt, strict, guide_dir):
     """
     from .check import check_file, render_json, render_text
 
+    _inputs(file)
     guide = _guide(guide_dir)
     report = check_file(file, guide)
     click.echo(render_json(report) if fmt == "json" else render_text(report, guide))
@@ -131,6 +158,7 @@ def suggest(file, fmt, top, guide_dir):
     from .reader import load_workbook_file
     from .rules import suggest as suggest_rule
 
+    _inputs(file)
     guide = _guide(guide_dir)
     result = load_workbook_file(file, guide)
     if result.assessment is None:
@@ -166,14 +194,25 @@ def build(file, output, template_file, draft, guide_dir):
 
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
     """
+    from .outputs import check_ending, refuse_overwriting_inputs, save_as_pdf, writing
     from .submission import build_submission
 
+    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
+    ending = check_ending(output, (".docx", ".pdf"), "build")
+    _inputs(file, template_file)
     guide = _guide(guide_dir)
-    result = build_submission(file, output, guide, template=template_file, draft=draft)
+    with writing([output], inputs=[file] + ([template_file] if template_file else [])):
+        if ending == ".pdf":
+            holder = []
+            save_as_pdf(output, lambda docx: holder.append(
+                build_submission(file, docx, guide, template=template_file, draft=draft)))
+            result = holder[0]
+        else:
+            result = build_submission(file, output, guide, template=template_file, draft=draft)
     for w in result.warnings:
         click.echo(f"  {w}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
-    click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
+    click.echo(f"Wrote {output}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
 
 
@@ -191,11 +230,17 @@ def merge(inputs, output, pack, flag_range, guide_dir):
     Refuses (exit 1, nothing written) when any partner's workbook has errors, listing them all.
     """
     from .consolidate import write_consolidated, write_discussion_pack
-    from .outputs import refuse_overwriting_inputs
+    from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
     from .workshop import aggregate, collect_files, load_partners
 
+    check_ending(output, (".xlsx",), "merge")
+    check_output_path(output)
+    if pack:
+        check_ending(pack, (".docx",), "merge --pack")
+        check_output_path(pack)
     guide = _guide(guide_dir)
     files = collect_files(list(inputs))
+    _inputs(*files)
     refuse_overwriting_inputs(output, files)
     if pack:
         refuse_overwriting_inputs(pack, files + [output])
@@ -207,9 +252,10 @@ def merge(inputs, output, pack, flag_range, guide_dir):
         click.echo(f"ehsg: {len(errors)} error(s) in the partners' workbooks; nothing was written.", err=True)
         sys.exit(1)
     workshop = aggregate(partners, guide, flag_range)
-    write_consolidated(workshop, guide, output)
-    if pack:
-        write_discussion_pack(workshop, guide, pack)
+    with writing([output, pack], inputs=files):  # both or neither
+        write_consolidated(workshop, guide, output)
+        if pack:
+            write_discussion_pack(workshop, guide, pack)
     flagged = workshop.flagged()
     click.echo(f"Merged {len(partners)} partners into {output}. {len(flagged)} descriptor(s) flagged for discussion"
                + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
@@ -231,9 +277,14 @@ def export_cmd(file, audience, output, guide_dir):
     Refuses (exit 1, nothing written) when the area did not answer Yes for that audience.
     """
     from .export import export
+    from .outputs import check_ending, refuse_overwriting_inputs, writing
 
+    refuse_overwriting_inputs(output, [file])
+    check_ending(output, (".xlsx", ".csv", ".json"), "export")
+    _inputs(file)
     guide = _guide(guide_dir)
-    path = export(file, output, audience, guide)
+    with writing([output], inputs=[file]):
+        path = export(file, output, audience, guide)
     click.echo(f"Wrote {path} for {audience}.")
 
 
@@ -248,14 +299,15 @@ def compare_cmd(files, output, over_time, guide_dir):
     """Compare areas side by side, or one area over the years. Takes workbooks and exports alike."""
     from .compare import compare, summary_lines, write_comparison
     from .export import load_scores
-    from .outputs import refuse_overwriting_inputs
+    from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, save_as_pdf, writing
 
-    guide = _guide(guide_dir)
     refuse_overwriting_inputs(output, files)
+    ending = check_ending(output, (".xlsx", ".docx", ".pdf"), "compare")
+    check_output_path(output)
+    _inputs(*files)
+    guide = _guide(guide_dir)
     loaded, failed = [], False
     for f in files:
-        if not Path(f).exists():
-            raise InputFileError(f"{f}: no such file.")
         a, problems = load_scores(f, guide)
         for p in problems:
             if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
@@ -269,7 +321,11 @@ def compare_cmd(files, output, over_time, guide_dir):
         click.echo("ehsg: errors in the files above; nothing was written.", err=True)
         sys.exit(1)
     c = compare(loaded, guide, over_time)
-    write_comparison(c, guide, output)
+    with writing([output], inputs=files):
+        if ending == ".pdf":
+            save_as_pdf(output, lambda docx: write_comparison(c, guide, docx))
+        else:
+            write_comparison(c, guide, output)
     for line in summary_lines(c, guide):
         click.echo(line)
     click.echo(f"Wrote {output}.")
@@ -287,21 +343,27 @@ def cohort_cmd(inputs, output, fmt, year, guide_dir):
     import json
 
     from .cohort import analyse, gather, write_xlsx
-    from .outputs import refuse_overwriting_inputs
+    from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
+    from .terminal import raw
 
+    if output:
+        check_ending(output, (".xlsx",), "cohort")
+        check_output_path(output)
     guide = _guide(guide_dir)
     files = _cohort_files(inputs)
+    _inputs(*files)
     if output:
         refuse_overwriting_inputs(output, files)
     show = sys.stderr.isatty()
     if show:
-        with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
+        with click.progressbar(length=len(files), label="Reading areas", file=raw(sys.stderr)) as bar:
             cohort = gather(files, guide, progress=lambda f: bar.update(1))
     else:
         cohort = gather(files, guide)
     result = analyse(cohort, guide, year)
     if output:
-        write_xlsx(result, guide, output)
+        with writing([output], inputs=files):
+            write_xlsx(result, guide, output)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -340,6 +402,7 @@ def check_template_cmd(file):
     """List fields a Word template uses that ehsg does not provide, and fields it leaves unused."""
     from .submission import check_template
 
+    _inputs(file)
     result = check_template(file)
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
