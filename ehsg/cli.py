@@ -99,6 +99,9 @@ def main():
     from .terminal import install
 
     install()  # everything printed from here on has control characters shown as escapes
+    # click would silently drop colour codes when printing to a pipe, but print them to a terminal; ehsg
+    # prints none of its own, so any from a file are kept and shown escaped, the same everywhere.
+    click.get_current_context().color = True
 
 
 @main.command()

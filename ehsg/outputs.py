@@ -106,6 +106,7 @@ def check_output_path(path: str | Path) -> Path:
 
 def check_ending(path: str | Path, accepted: Iterable[str], what: str) -> str:
     """The output's ending, lower case, if `what` writes that kind of file; otherwise refused naming the endings."""
+    check_output_path(path)  # a folder or a device named as output is refused for what it is
     accepted = tuple(accepted)
     ending = Path(path).suffix.lower()
     if ending not in accepted:
@@ -274,7 +275,8 @@ def save_as_pdf(output: str | Path, make_docx: Callable[[Path], object]) -> Path
     """
     program = soffice()
     if not program:
-        check_ending(output, (".pdf",), "this command")  # raises pdf-unavailable
+        raise _problem(output, "pdf-unavailable", "a PDF is made by converting the Word document with LibreOffice, "
+                       "and LibreOffice (soffice) is not installed here. Write .docx instead.")
     with tempfile.TemporaryDirectory(prefix="ehsg-pdf-") as work:
         docx = Path(work) / "document.docx"
         with _outside_transaction():

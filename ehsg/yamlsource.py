@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ MAX_EXPANDED_CHARS = 5_000_000
 MAX_DEPTH = 30  # the guide's deepest value is five levels down
 
 
+# Controls other than tab and newline cannot be stored in a workbook cell and could drive a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class _TooComplex(Exception):
     pass
 
@@ -87,6 +92,10 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
         return [_build(loader, item, _join(ypath, i), lines, problems, label, depth + 1)
                 for i, item in enumerate(node.value)]
     value = loader.construct_object(node, deep=True)
+    if isinstance(value, str) and _CONTROL.search(value):
+        problems.error("guide-control-character", f"{label}: {ypath} (line {node.start_mark.line + 1})",
+                       "This text contains a control character (such as ESC or BEL); guide text must be plain "
+                       "text, which the workbook and the Word document can hold.")
     if isinstance(value, str):
         lines["\0chars"] = lines.get("\0chars", 0) + len(value)
         if lines["\0chars"] > MAX_EXPANDED_CHARS:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import openpyxl
 
+import corpus_inputs
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 OUT = HERE / "corpus"
@@ -254,6 +256,7 @@ def main() -> int:
     workbooks()
     guides()
     templates()
+    corpus_inputs.make(OUT, case)
     (OUT / "cases.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {len(CASES)} cases to {OUT}")
     return 0
