@@ -73,6 +73,19 @@ def _inputs(*paths):
             require_regular_file(p)
 
 
+class _Command(click.Command):
+    """A command whose 'extra argument' error says what usually causes it: a name with spaces, unquoted."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            if "unexpected extra argument" in e.message:
+                e.message += ('\nIf a file or folder name has spaces, put the whole name in quotes, '
+                              'e.g. "My workshop/Sefton 2022.xlsx".')
+            raise
+
+
 def _guide(guide_dir):
     from .guide import load_guide_with_warnings
 
@@ -102,6 +115,9 @@ def main():
     # click would silently drop colour codes when printing to a pipe, but print them to a terminal; ehsg
     # prints none of its own, so any from a file are kept and shown escaped, the same everywhere.
     click.get_current_context().color = True
+
+
+main.command_class = _Command  # every command below, and any added later
 
 
 @main.command()

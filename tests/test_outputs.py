@@ -139,3 +139,8 @@ def test_build_writes_a_pdf_through_libreoffice(tmp_path):
     assert res.exit_code == 0, res.output
     assert out.read_bytes().startswith(b"%PDF")
     assert [p.name for p in tmp_path.iterdir()] == ["submission.pdf"]
+
+
+def test_an_unquoted_name_with_spaces_gets_a_hint_to_quote_it():
+    res = CliRunner().invoke(main, ["check", "My", "workshop.xlsx"])
+    assert res.exit_code == 2 and "put the whole name in quotes" in res.output
