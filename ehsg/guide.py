@@ -456,7 +456,9 @@ def _rules(r: _Reader, sections: list[Section], ids: dict[str, Descriptor], mode
                       f"'data' ({data}) and 'service' ({service}) must add up to the count of {count}.")
         for i, n in enumerate(models):
             where = r.src.where(f"{ypath}.data_models[{i}]")
-            if n not in model_numbers:
+            if not isinstance(n, int) or isinstance(n, bool):
+                r.p.error("guide-type", where, f"A data model must be a whole number, not {n!r}.")
+            elif n not in model_numbers:
                 r.p.error("guide-bad-reference", where, f"There is no data model {n!r} in data-models.yaml.")
             elif n in covered:
                 r.p.error("guide-rule-overlap", where, f"Data model {n} is already covered by {covered[n]}.")
