@@ -54,6 +54,9 @@ def friendly(f):
     return wrapper
 
 
+MAX_OPTION_TEXT = 200  # an area's name; far below the 32,767 characters an Excel cell holds
+
+
 def _plain_text(ctx, param, value):
     """A text option must be plain text: no control characters (they cannot be stored in a workbook)."""
     from .terminal import safe
@@ -61,6 +64,9 @@ def _plain_text(ctx, param, value):
     if value and safe(value) != value:
         raise click.BadParameter(f"{safe(value)!r} contains control characters; type plain text "
                                  "[option-control-character].")
+    if value and len(value) > MAX_OPTION_TEXT:
+        raise click.BadParameter(f"this is {len(value):,} characters long; at most {MAX_OPTION_TEXT} are "
+                                 "accepted [option-too-long].")
     return value
 
 
@@ -123,7 +129,8 @@ main.command_class = _Command  # every command below, and any added later
 @main.command()
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
 @click.option("--area", default="", callback=_plain_text, help="Area name to fill in.")
-@click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
               help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
 @guide_option
@@ -167,7 +174,7 @@ def check(file, fmt, strict, guide_dir):
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option
-@click.option("--top", type=int, default=10, show_default=True, help="How many candidates to list.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidates to list.")
 @guide_option
 @friendly
 def suggest(file, fmt, top, guide_dir):

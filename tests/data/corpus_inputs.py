@@ -100,6 +100,10 @@ def _outputs(cmd) -> None:
         "output-is-folder", "p.docx", setup=[("folder", "out/p.docx")])
     cmd("option-area-control", None, ["template", "-o", "{out}", "--area", "\x01"], 2, "option-control-character",
         "--area")
+    cmd("option-area-too-long", None, ["template", "-o", "{out}", "--area", "x" * 40_000], 2, "option-too-long",
+        "--area")
+    cmd("option-year-zero", None, ["template", "-o", "{out}", "--year", "0"], 2, None, "--year")
+    cmd("option-top-zero", None, ["suggest", "{example}", "--top", "0"], 2, None, "--top")
     cmd("option-area-escape", None, ["template", "-o", "{out}", "--area", f"Sefton{ESC}[8m"], 2,
         "option-control-character", "--area", terminal=True)
 
