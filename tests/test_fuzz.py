@@ -59,8 +59,8 @@ RAW = ("raw", "truncate")
 # files). They are reported as an expected failure naming them, so any NEW internal error still fails
 # the test; delete an entry when its fix is in, and the test checks that input class strictly again.
 KNOWN_ELSEWHERE = {
-    "Bad CRC-32": "a workbook zip member whose CRC is wrong (workbook reader)",
-    "while decompressing data": "a workbook zip member whose deflate stream is broken (workbook reader)",
+    "BadZipFile": "a zip member whose CRC or local header is wrong (workbook and .xlsx export readers)",
+    "while decompressing data": "a zip member whose deflate stream is broken (workbook and .xlsx export readers)",
     "new-line character seen in unquoted field": "a CSV export with a bare carriage return (export reader)",
 }
 
