@@ -137,9 +137,8 @@ main.command_class = _Command  # every command below, and any added later
 @friendly
 def template(output, area, year, respondent, guide_dir):
     """Write a blank workshop workbook to hand out."""
-    from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
-
     from .outputs import check_ending, writing
+    from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
     check_ending(output, (".xlsx",), "template")
     guide = _guide(guide_dir)
@@ -227,14 +226,14 @@ def build(file, output, template_file, draft, guide_dir):
     ending = check_ending(output, (".docx", ".pdf"), "build")
     _inputs(file, template_file)
     guide = _guide(guide_dir)
+    built = []
+
+    def write(path):
+        built.append(build_submission(file, path, guide, template=template_file, draft=draft))
+
     with writing([output], inputs=[file] + ([template_file] if template_file else [])):
-        if ending == ".pdf":
-            holder = []
-            save_as_pdf(output, lambda docx: holder.append(
-                build_submission(file, docx, guide, template=template_file, draft=draft)))
-            result = holder[0]
-        else:
-            result = build_submission(file, output, guide, template=template_file, draft=draft)
+        save_as_pdf(output, write) if ending == ".pdf" else write(output)
+    result = built[0]
     for w in result.warnings:
         click.echo(f"  {w}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
