@@ -54,6 +54,44 @@ def friendly(f):
     return wrapper
 
 
+MAX_OPTION_TEXT = 200  # an area's name; far below the 32,767 characters an Excel cell holds
+
+
+def _plain_text(ctx, param, value):
+    """A text option must be plain text: no control characters (they cannot be stored in a workbook)."""
+    from .terminal import safe
+
+    if value and safe(value) != value:
+        raise click.BadParameter(f"{safe(value)!r} contains control characters; type plain text "
+                                 "[option-control-character].")
+    if value and len(value) > MAX_OPTION_TEXT:
+        raise click.BadParameter(f"this is {len(value):,} characters long; at most {MAX_OPTION_TEXT} are "
+                                 "accepted [option-too-long].")
+    return value
+
+
+def _inputs(*paths):
+    """Every input named must be an ordinary file: a pipe or device is refused at once, never read."""
+    from .outputs import require_regular_file
+
+    for p in paths:
+        if p is not None:
+            require_regular_file(p)
+
+
+class _Command(click.Command):
+    """A command whose 'extra argument' error says what usually causes it: a name with spaces, unquoted."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            if "unexpected extra argument" in e.message:
+                e.message += ('\nIf a file or folder name has spaces, put the whole name in quotes, '
+                              'e.g. "My workshop/Sefton 2022.xlsx".')
+            raise
+
+
 def _guide(guide_dir):
     from .guide import load_guide_with_warnings
 
@@ -77,12 +115,22 @@ def main():
     # Loading a workbook makes hundreds of thousands of small objects; Python's default
     # collection threshold (700) then spends a sixth of a build collecting nothing.
     gc.set_threshold(50_000, 20, 20)
+    from .terminal import install
+
+    install()  # everything printed from here on has control characters shown as escapes
+    # click would silently drop colour codes when printing to a pipe, but print them to a terminal; ehsg
+    # prints none of its own, so any from a file are kept and shown escaped, the same everywhere.
+    click.get_current_context().color = True
+
+
+main.command_class = _Command  # every command below, and any added later
 
 
 @main.command()
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
-@click.option("--area", default="", help="Area name to fill in.")
-@click.option("--year", type=int, default=None, help="Year of the self-assessment to fill in.")
+@click.option("--area", default="", callback=_plain_text, help="Area name to fill in.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
               help="A partner's own workbook for a workshop: adds who is responding (organisation, sector).")
 @click.option("--previous", metavar="LAST.xlsx", default=None,
@@ -92,8 +140,10 @@ def main():
 @friendly
 def template(output, area, year, respondent, previous, guide_dir):
     """Write a blank workshop workbook to hand out."""
+    from .outputs import check_ending, writing
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
+    check_ending(output, (".xlsx",), "template")
     guide = _guide(guide_dir)
     kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
     last = None
@@ -104,6 +154,7 @@ def template(output, area, year, respondent, previous, guide_dir):
         if not respondent:
             click.echo("ehsg: --previous is for partners' workbooks: add --respondent.", err=True)
             sys.exit(2)
+        _inputs(previous)
         refuse_overwriting_inputs(output, [previous])
         last, problems = load_previous(previous, guide, area)
         for p in problems:
@@ -111,7 +162,8 @@ def template(output, area, year, respondent, previous, guide_dir):
         if last is None:
             click.echo(f"ehsg: {previous} cannot be used as last time's answers; nothing was written.", err=True)
             sys.exit(1)
-    path = write_template(guide, output, area=area, year=year, kind=kind, previous=last)
+    with writing([output], inputs=[previous] if previous else []):
+        path = write_template(guide, output, area=area, year=year, kind=kind, previous=last)
     what = "partner's workbook" if respondent else "workbook"
     click.echo(f"Wrote {path}: a {what} with {len(guide.descriptors)} descriptors, guide {guide.stamp}"
                + (f", with last time's answers from {previous}" if last is not None else "") + ".")
@@ -130,6 +182,7 @@ def check(file, fmt, strict, guide_dir):
     """
     from .check import check_file, render_json, render_text
 
+    _inputs(file)
     guide = _guide(guide_dir)
     report = check_file(file, guide)
     click.echo(render_json(report) if fmt == "json" else render_text(report, guide))
@@ -140,7 +193,7 @@ def check(file, fmt, strict, guide_dir):
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option
-@click.option("--top", type=int, default=10, show_default=True, help="How many candidates to list.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidates to list.")
 @guide_option
 @friendly
 def suggest(file, fmt, top, guide_dir):
@@ -150,6 +203,7 @@ def suggest(file, fmt, top, guide_dir):
     from .reader import load_workbook_file
     from .rules import suggest as suggest_rule
 
+    _inputs(file)
     guide = _guide(guide_dir)
     result = load_workbook_file(file, guide)
     if result.assessment is None:
@@ -188,14 +242,25 @@ def build(file, output, template_file, draft, date, guide_dir):
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
     Every warning the build acts on is repeated here.
     """
+    from .outputs import check_ending, refuse_overwriting_inputs, save_as_pdf, writing
     from .submission import build_submission
 
+    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
+    ending = check_ending(output, (".docx", ".pdf"), "build")
+    _inputs(file, template_file)
     guide = _guide(guide_dir)
-    result = build_submission(file, output, guide, template=template_file, draft=draft, date=date)
+    built = []
+
+    def write(path):
+        built.append(build_submission(file, path, guide, template=template_file, draft=draft, date=date))
+
+    with writing([output], inputs=[file] + ([template_file] if template_file else [])):
+        save_as_pdf(output, write) if ending == ".pdf" else write(output)
+    result = built[0]
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
-    click.echo(f"Wrote {result.path}{state}: {result.report.assessment.area or 'area not given'}, "
+    click.echo(f"Wrote {output}{state}: {result.report.assessment.area or 'area not given'}, "
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
 
 
@@ -244,13 +309,20 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
     areas or years, listing them all.
     """
     from .consolidate import write_workshop
-    from .outputs import refuse_overwriting_inputs
-    from .workshop import collect_files, printable
+    from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
+    from .terminal import safe
+    from .workshop import collect_files
     from .workshop import merge as merge_workshop
 
+    check_ending(output, (".xlsx",), "merge")
+    check_output_path(output)
+    if pack:
+        check_ending(pack, (".docx",), "merge --pack")
+        check_output_path(pack)
     guide = _guide(guide_dir)
     files = collect_files(list(inputs))
     others = [previous] if previous else []
+    _inputs(*files, *others)
     refuse_overwriting_inputs(output, files + others)
     if pack:
         refuse_overwriting_inputs(pack, files + others + [output])
@@ -261,9 +333,10 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
     if workshop is None:
         click.echo(f"ehsg: {len(errors)} error(s) in the workbooks above; nothing was written.", err=True)
         sys.exit(1)
-    write_workshop(workshop, guide, output, pack, accept_proposed=accept_proposed)
+    with writing([output, pack], inputs=files + others):  # both or neither
+        write_workshop(workshop, guide, output, pack, accept_proposed=accept_proposed)
     flagged = workshop.flagged()
-    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({printable(workshop.area) or 'area not given'}"
+    click.echo(f"Merged {len(workshop.partners)} partners into {output} ({safe(workshop.area) or 'area not given'}"
                f"{', ' + str(workshop.year) if workshop.year else ''}). {len(flagged)} descriptor(s) flagged for "
                "discussion" + (f": {', '.join(s.id for s in flagged)}" if flagged else "") + ".")
     if accept_proposed:
@@ -315,9 +388,14 @@ def export_cmd(file, audience, output, guide_dir):
     Refuses (exit 1, nothing written) when the area did not answer Yes for that audience.
     """
     from .export import export
+    from .outputs import check_ending, refuse_overwriting_inputs, writing
 
+    refuse_overwriting_inputs(output, [file])
+    check_ending(output, (".xlsx", ".csv", ".json"), "export")
+    _inputs(file)
     guide = _guide(guide_dir)
-    path = export(file, output, audience, guide)
+    with writing([output], inputs=[file]):
+        path = export(file, output, audience, guide)
     click.echo(f"Wrote {path} for {audience}.")
 
 
@@ -340,23 +418,24 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
 
     from .compare import compare, summary_lines, to_dict, write_comparison
     from .exportread import load_scores
-    from .outputs import refuse_overwriting_inputs
-    from .terminal import printable
+    from .outputs import check_ending, refuse_overwriting_inputs, save_as_pdf, writing
+    from .terminal import safe
 
     if output is None and fmt != "json":
         raise InputFileError("Give -o OUT.xlsx or OUT.docx, or --format json to print the comparison.")
-    guide = _guide(guide_dir)
+    ending = None
     if output:
         refuse_overwriting_inputs(output, list(files) + ([template] if template else []))
+        ending = check_ending(output, (".xlsx", ".docx", ".pdf"), "compare")
+    _inputs(*files, template)
+    guide = _guide(guide_dir)
     loaded, failed = [], False
     for f in files:
-        if not Path(f).exists():
-            raise InputFileError(f"{f}: no such file.")
         a, problems = load_scores(f, guide)
         for p in problems:
             if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
                 where = p.location if p.location.startswith(Path(f).name) else Path(f).name + ": " + p.location
-                click.echo(printable(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
+                click.echo(safe(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
         if a is None or problems.errors:
             failed = True
         else:
@@ -366,12 +445,16 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
         sys.exit(1)
     c = compare(loaded, guide, over_time)
     if output:
-        write_comparison(c, guide, output, template)
+        with writing([output], inputs=list(files) + ([template] if template else [])):
+            if ending == ".pdf":
+                save_as_pdf(output, lambda docx: write_comparison(c, guide, docx, template))
+            else:
+                write_comparison(c, guide, output, template)
     if fmt == "json":
         click.echo(json.dumps(to_dict(c, guide), ensure_ascii=False, indent=1))
         return
     for line in summary_lines(c, guide):
-        click.echo(printable(line))
+        click.echo(safe(line))
     click.echo(f"Wrote {output}.")
 
 
@@ -394,22 +477,27 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
     import json
 
     from .cohort import analyse, gather, write_xlsx
-    from .outputs import refuse_overwriting_inputs
-    from .terminal import printable
+    from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
+    from .terminal import raw, safe
 
+    if output:
+        check_ending(output, (".xlsx",), "cohort")
+        check_output_path(output)
     guide = _guide(guide_dir)
     files = _cohort_files(inputs)
+    _inputs(*files)
     if output:
         refuse_overwriting_inputs(output, files)
     show = sys.stderr.isatty()
     if show:
-        with click.progressbar(length=len(files), label="Reading areas", file=sys.stderr) as bar:
+        with click.progressbar(length=len(files), label="Reading areas", file=raw(sys.stderr)) as bar:
             cohort = gather(files, guide, audience, year, progress=lambda f: bar.update(1))
     else:
         cohort = gather(files, guide, audience, year)
     result = analyse(cohort, guide)
     if output:
-        write_xlsx(result, guide, output)
+        with writing([output], inputs=files):
+            write_xlsx(result, guide, output)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -421,7 +509,7 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
         for s in result["action_learning_sets"]:
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
         for f, why, code in cohort.left_out:
-            click.echo(printable(f"  Left out {f}: {why} [{code}]"), err=True)
+            click.echo(safe(f"  Left out {f}: {why} [{code}]"), err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)
@@ -481,7 +569,7 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
     workbook is still written, with blanks for 'ehsg check' to report), 2 when the file cannot be read at all.
     """
     from .importer import import_to_workbook
-    from .importer.text import printable
+    from .terminal import safe
 
     guide = _guide(guide_dir)
     result = import_to_workbook(source, output, guide, area=area, year=year)
@@ -500,7 +588,7 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
         click.echo(f"ehsg: {source}: nothing was written.", err=True)
         sys.exit(1)
     click.echo(f"Read {source}: " + ", ".join(result.summary()) + ".")
-    click.echo(f"Wrote {output}: {printable(result.assessment.area) or 'area not given'}, guide {guide.stamp}."
+    click.echo(f"Wrote {output}: {safe(result.assessment.area) or 'area not given'}, guide {guide.stamp}."
                + ("" if result.complete else " Some answers were not found; run 'ehsg check' on it."))
     sys.exit(0 if result.complete else 1)
 
@@ -516,6 +604,7 @@ def check_template_cmd(file, guide_dir):
     """
     from .submission import check_template
 
+    _inputs(file)
     result = check_template(file, _guide(guide_dir))
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")

@@ -317,8 +317,8 @@ def _workforce(ws, workshop: Workshop, guide: Guide, entries: dict[str, int]) ->
 
 def write_workshop(workshop: Workshop, guide: Guide, output: str | Path, pack: str | Path | None = None,
                    accept_proposed: bool = False) -> list[Path]:
-    """Write the consolidated workbook (and the pack): both are fully built before either is written, and if
-    writing the second fails the first is removed, so a merge leaves both or neither."""
+    """Write the consolidated workbook (and the pack): both are fully built before either is written, and they
+    are moved into place together, so a merge leaves both or neither."""
     from .pack import build_pack
 
     wb = build_consolidated(workshop, guide, accept_proposed)
@@ -329,17 +329,11 @@ def write_workshop(workshop: Workshop, guide: Guide, output: str | Path, pack: s
 
 
 def save_all(outputs) -> list[Path]:
-    from .outputs import atomic_save
+    """Save every output in one transaction: each goes to a temporary file, and all are moved into place
+    together only when every one has been written (removed on any failure or signal)."""
+    from .outputs import atomic_save, writing
 
-    done: list[Path] = []
-    try:
+    with writing([path for path, _ in outputs]):
         for path, save in outputs:
-            existed = path.exists()
             atomic_save(path, save)
-            if not existed:
-                done.append(path)
-    except BaseException:
-        for path in done:
-            path.unlink(missing_ok=True)
-        raise
     return [p for p, _ in outputs]

@@ -308,6 +308,7 @@ def _assemble(folder: Path, sources: dict[str, Source], p: Problems) -> Guide:
                                      "self_assessment_guidance", "permissions", "services", "workforce_table"))
     prompts_m = g.mapping(g.get(top, "prompts", "", dict, default={}), "prompts", ("score", "working_well", "next"))
     prompts = Prompts(*(g.get(prompts_m, k, "prompts", str, default="") for k in ("score", "working_well", "next")))
+    _distinct_prompts(g, prompts)
     scale = _scale(g, g.get(top, "scale", "", dict, default={}))
     permissions = []
     for ypath, item in g.items(top, "permissions", ""):
@@ -466,7 +467,9 @@ def _rules(r: _Reader, sections: list[Section], ids: dict[str, Descriptor], mode
                       f"'data' ({data}) and 'service' ({service}) must add up to the count of {count}.")
         for i, n in enumerate(models):
             where = r.src.where(f"{ypath}.data_models[{i}]")
-            if n not in model_numbers:
+            if not isinstance(n, int) or isinstance(n, bool):
+                r.p.error("guide-type", where, f"A data model must be a whole number, not {n!r}.")
+            elif n not in model_numbers:
                 r.p.error("guide-bad-reference", where, f"There is no data model {n!r} in data-models.yaml.")
             elif n in covered:
                 r.p.error("guide-rule-overlap", where, f"Data model {n} is already covered by {covered[n]}.")
@@ -504,6 +507,30 @@ def _rules(r: _Reader, sections: list[Section], ids: dict[str, Descriptor], mode
     if not years:
         r.p.error("guide-missing-field", r.src.where("earned_autonomy"), "At least one year of minimum scores is needed.")
     return rule, years
+
+
+def _distinct_prompts(g: _Reader, prompts: Prompts) -> None:
+    """The three prompts label the columns a workbook's answers are read back by: two the same would mix them up."""
+    from . import workbook  # the fixed column headers the narrative prompts sit beside
+
+    fixed = {" ".join(h.split()).casefold() for h in (workbook.HEADER_ID, workbook.HEADER_DESCRIPTOR,
+                                                       workbook.HEADER_SCORE)}
+    seen: dict[str, str] = {}
+    for key in ("score", "working_well", "next"):
+        text = getattr(prompts, key)
+        norm = " ".join(text.split()).casefold()
+        if not norm:
+            continue
+        if key != "score" and norm in fixed:
+            g.p.error("guide-duplicate-prompt", g.src.where(f"prompts.{key}"),
+                      f"This prompt is the same as the workbook's fixed column header '{text.strip()}'; the "
+                      "narrative columns would be confused with it. Use the guide's own question.")
+        elif norm in seen:
+            g.p.error("guide-duplicate-prompt", g.src.where(f"prompts.{key}"),
+                      f"This prompt is the same as prompts.{seen[norm]}; each of the three prompts must differ, or "
+                      "the answers to one would be read as the answers to the other.")
+        else:
+            seen[norm] = key
 
 
 def _unique(r: _Reader, pairs: list[tuple[str, Any]], what: str) -> None:

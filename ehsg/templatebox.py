@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError
@@ -174,7 +173,6 @@ def refused_constructs(tree: nodes.Template, pictures: set[str] = frozenset()) -
 
 def shown(text: str, limit: int = 80) -> str:
     """Text from a file made safe for a terminal: control and formatting characters shown as escapes."""
-    out = []
-    for c in text[:limit]:
-        out.append(f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" else c)
-    return "".join(out) + ("…" if len(text) > limit else "")
+    from .terminal import quoted
+
+    return quoted(text, limit)

@@ -14,6 +14,7 @@ from .guide import Guide
 from .model import Assessment, Respondent, WorkforceRow
 from .problems import Problem, Problems
 from .reader import load_workbook_file
+from .terminal import quoted
 from .workbook import KIND_CONSOLIDATED, KIND_RESPONDENT
 
 ROUNDING_RULE = "the mean of the partners' scores, rounded to the nearest whole number (a half rounds up)"
@@ -104,11 +105,6 @@ def name_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").split()).casefold()
 
 
-def printable(text: str) -> str:
-    """Text from a file as it may be shown on a terminal: control characters (escape sequences) spelled out."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None, year: int | None = None
                 ) -> tuple[str, int | None, list[Problem]]:
     """The area and year the partners agree on (or the ones given), and an error for each file that differs.
@@ -122,13 +118,13 @@ def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None,
         for f, v in said:
             if name_key(v) != name_key(area):
                 problems.append(Problem("area-differs", "error", f"{f}: Area",
-                                        f"This workbook is for the area '{printable(v)}', not '{printable(area)}' (given with --area). "
+                                        f"This workbook is for the area '{quoted(v)}', not '{quoted(area)}' (given with --area). "
                                         "Correct it, or leave this file out of the merge."))
     elif len(keys) > 1:
-        names = ", ".join(f"'{printable(v)}'" for v in dict.fromkeys(v for _, v in said))
+        names = ", ".join(f"'{quoted(v)}'" for v in dict.fromkeys(v for _, v in said))
         for f, v in said:
             problems.append(Problem("area-differs", "error", f"{f}: Area",
-                                    f"This workbook is for the area '{printable(v)}'; the partners' workbooks name "
+                                    f"This workbook is for the area '{quoted(v)}'; the partners' workbooks name "
                                     f"{len(keys)} different areas ({names}). Every partner must assess the same "
                                     "area: correct the Area on the Respondent sheet, or leave the file out."))
     elif said:
@@ -199,7 +195,7 @@ def load_previous(path: str | Path, guide: Guide, area: str = "") -> tuple[Asses
                                 "the partnership's agreed self-assessment from last time."))
     if a is not None and area and a.area and name_key(a.area) != name_key(area):
         problems.append(Problem("previous-other-area", "warning", path.name,
-                                f"Last time's workbook is for '{printable(a.area)}', this one for '{printable(area)}'."))
+                                f"Last time's workbook is for '{quoted(a.area)}', this one for '{quoted(area)}'."))
     return (None if any(p.is_error for p in problems) else a), problems
 
 
@@ -274,7 +270,7 @@ def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessmen
             key = (name_key(a.respondent.name), name_key(a.respondent.organisation))
             if key in seen_who and any(key):
                 file_problems.error("duplicate-respondent", f"{f.name}: Respondent",
-                                    f"{printable(a.respondent.label)} already responded in {seen_who[key]}. If two people from "
+                                    f"{quoted(a.respondent.label)} already responded in {seen_who[key]}. If two people from "
                                     "one organisation responded, give each their name.")
             seen_who[key] = f.name
         problems.extend(file_problems.items)

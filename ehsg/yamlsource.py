@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +43,33 @@ def _join(parent: str, key: Any) -> str:
 
 
 MAX_NODES = 100_000  # guide data has a few thousand; aliases must not multiply a small file into millions
+# Text after aliases are expanded: the real guide files hold a few hundred thousand characters; an
+# alias repeated thousands of times must not turn a small file into a workbook of hundreds of megabytes.
+MAX_EXPANDED_CHARS = 5_000_000
+MAX_DEPTH = 30  # the guide's deepest value is five levels down
+
+
+# Controls other than tab and newline cannot be stored in a workbook cell and could drive a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class _TooComplex(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
-           problems: Problems, label: str) -> Any:
+           problems: Problems, label: str, depth: int = 0) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
     lines["\0count"] = lines.get("\0count", 0) + 1
     if lines["\0count"] > MAX_NODES:
         raise _TooComplex()
+    if depth > MAX_DEPTH:
+        raise _TooDeep(node.start_mark.line + 1)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag!r} is not allowed", node.start_mark)
     if isinstance(node, yaml.MappingNode):
@@ -69,18 +86,32 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
                 problems.error("guide-duplicate-key", f"{label}: {child} (line {key_node.start_mark.line + 1})",
                                f"The key '{key}' appears twice in the same block; only one is allowed.")
                 continue
-            out[key] = _build(loader, value_node, child, lines, problems, label)
+            out[key] = _build(loader, value_node, child, lines, problems, label, depth + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, _join(ypath, i), lines, problems, label)
+        return [_build(loader, item, _join(ypath, i), lines, problems, label, depth + 1)
                 for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, str) and _CONTROL.search(value):
+        problems.error("guide-control-character", f"{label}: {ypath} (line {node.start_mark.line + 1})",
+                       "This text contains a control character (such as ESC or BEL); guide text must be plain "
+                       "text, which the workbook and the Word document can hold.")
+    if isinstance(value, str):
+        lines["\0chars"] = lines.get("\0chars", 0) + len(value)
+        if lines["\0chars"] > MAX_EXPANDED_CHARS:
+            raise _TooComplex()
+    return value
 
 
 def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
     """Parse one YAML file with the safe loader; problems are recorded, never raised."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode) or not stat.S_ISREG(st.st_mode):
+            problems.error("guide-file-not-a-file", label, "This is not an ordinary file (a folder, pipe or device); "
+                           "each file of the guide data must be an ordinary YAML file.")
+            return None
+        size = st.st_size
         if size > MAX_YAML_BYTES:
             problems.error("guide-file-too-large", label,
                            f"This file is {size:,} bytes; guide data files are far smaller. Is it the right file?")
@@ -104,8 +135,17 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
             return None
         data = _build(loader, node, "", lines, problems, label)
     except _TooComplex:
-        problems.error("guide-too-complex", label, f"This file expands to more than {MAX_NODES:,} values (through "
-                       "YAML aliases); guide data is far smaller. It was not loaded.")
+        problems.error("guide-too-complex", label, f"This file expands to more than {MAX_NODES:,} values or "
+                       f"{MAX_EXPANDED_CHARS:,} characters (through YAML aliases); guide data is far smaller. "
+                       "It was not loaded.")
+        return None
+    except _TooDeep as e:
+        problems.error("guide-too-deep", f"{label} (line {e.line})", f"Values are nested more than {MAX_DEPTH} "
+                       "levels deep here; guide data is at most a few levels deep. It was not loaded.")
+        return None
+    except RecursionError:
+        problems.error("guide-too-deep", label, "Values are nested far too deep for guide data (thousands of "
+                       "levels). It was not loaded.")
         return None
     except yaml.constructor.ConstructorError as e:
         mark = e.problem_mark
@@ -123,4 +163,5 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
     finally:
         loader.dispose()
     lines.pop("\0count", None)
+    lines.pop("\0chars", None)
     return Source(path, label, data, lines)

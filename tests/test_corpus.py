@@ -103,3 +103,72 @@ def test_template_case(corpus, tmp_path, c):
     out = tmp_path / "out.docx"
     res = _run([c.get("command", "build"), str(EXAMPLE), "-o", str(out), "--template", str(corpus / c["file"])])
     assert res.exit_code == 2 and c["code"] in res.output and not out.exists()
+
+
+COMMAND_CASES = [c for c in CASES if c["kind"] == "command"]
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """Every path under root, with a hash for files: to see what changed and what appeared."""
+    import hashlib
+    import stat as st
+
+    seen = {}
+    for p in sorted(root.rglob("*")):
+        mode = p.lstat().st_mode
+        seen[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest() if st.S_ISREG(mode) else \
+            ("folder" if st.S_ISDIR(mode) else "special")
+    return seen
+
+
+def _prepare(corpus: Path, root: Path, c: dict) -> dict[str, str]:
+    import os
+    import shutil
+
+    inp, outdir = root / "in", root / "out"
+    inp.mkdir()
+    outdir.mkdir()
+    shutil.copy(EXAMPLE, inp / "example.xlsx")
+    if c["input"] and (corpus / c["input"]).exists():
+        src = corpus / c["input"]
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, inp / c["input"])
+    for kind, name in c["setup"]:
+        where = outdir / name[4:] if name.startswith("out/") else inp / name
+        if kind == "fifo":
+            os.mkfifo(where)
+        elif kind == "folder":
+            where.mkdir()
+        elif kind == "copy-example":
+            shutil.copy(EXAMPLE, where)
+        elif kind == "copy-guide-file":
+            shutil.copy(REPO / "descriptors" / "ehsg-2022" / where.name, where)
+        else:  # pragma: no cover - a mistake in the generator
+            raise AssertionError(kind)
+    return {"file": str(inp / c["input"]) if c["input"] else "", "example": str(inp / "example.xlsx"),
+            "in": str(inp), "out": str(outdir / c["out"]), "outdir": str(outdir)}
+
+
+@pytest.mark.parametrize("c", COMMAND_CASES, ids=[c["file"] for c in COMMAND_CASES])
+def test_command_case(corpus, tmp_path, c):
+    from ehsg.terminal import safe
+
+    places = _prepare(corpus, tmp_path, c)
+    args = [a.format(**places) for a in c["args"]]
+    before = _snapshot(tmp_path)
+    res = _run(args)
+    printed = res.output
+    assert res.exit_code == c["exit"], printed
+    if c["code"]:
+        assert f"[{c['code']}]" in printed or f'"code": "{c["code"]}"' in printed, printed
+    if c["location"]:
+        assert c["location"].format(**places) in printed, printed
+    if c.get("terminal"):
+        assert safe(printed) == printed, "a control character reached the terminal"
+    if c.get("json"):
+        json.loads(res.stdout)
+    after = _snapshot(tmp_path)
+    out = Path(places["out"])
+    if c["exit"] == 0 and str(out) in " ".join(args):
+        assert out.is_file()
+        after.pop(str(out.relative_to(tmp_path)))
+    assert after == before, "an input changed, or a file was left behind"

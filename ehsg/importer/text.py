@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..guide import Guide
 from ..model import Assessment, Response
 from ..problems import Problems
+from ..terminal import quoted
 from .blocks import Block
 from .landmarks import Landmarks, landmarks, norm
 
@@ -350,6 +351,5 @@ def _year(front: list[Block], area: str) -> int | None:
 
 
 def printable(text: str, limit: int = 80) -> str:
-    """Text from a document, safe to print: control characters shown as escapes, long text cut."""
-    text = text if len(text) <= limit else text[:limit] + "…"
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    """Text from a document as quoted in a message: control characters shown as escapes, long text cut."""
+    return quoted(text, limit)

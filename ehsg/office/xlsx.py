@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..problems import Problems
+from ..terminal import quoted
 from .package import XLSX, Package, inspect_package
 from .sheets import Book, Range, Sheet
 
@@ -104,7 +105,7 @@ def _parse(content: bytes, where: str, problems: Problems):
 def _clean(text: str) -> str:
     """A parser's message, safe to print: control characters shown as codes."""
     text = re.sub(r" \(<string>, line \d+\)$", "", text)
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)[:200]
+    return quoted(text, 200)
 
 
 def _sheet_parts(pkg: Package, label: str, problems: Problems) -> list[_SheetPart] | None:

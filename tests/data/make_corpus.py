@@ -26,6 +26,7 @@ import openpyxl
 import corpus_templates
 import corpus_exports
 from corpus_workbooks import make as hostile_workbooks
+import corpus_inputs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -262,6 +263,7 @@ def main() -> int:
     templates()
     corpus_templates.make(OUT, case)
     corpus_exports.make(OUT, case)
+    corpus_inputs.make(OUT, case)
     (OUT / "cases.json").write_text(json.dumps(CASES, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Wrote {len(CASES)} cases to {OUT}")
     return 0
