@@ -371,7 +371,7 @@ def test_document_text_reaches_the_terminal_escaped(made, tmp_path):
     src = tmp_path / "escape.docx"
     doc.save(src)
     r, out = _run(src, tmp_path)
-    assert r.exit_code == 1 and "\u202e" not in r.output and "\\x202e" in r.output
+    assert r.exit_code == 1 and "\u202e" not in r.output and "\\u202e" in r.output
 
 
 # --- The CLI and continuity ---

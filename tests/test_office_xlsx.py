@@ -140,7 +140,7 @@ def test_nothing_from_the_file_reaches_a_message_unescaped(tmp_path):
     problems = Problems()
     assert read_workbook(path, problems) is None
     [p] = problems
-    assert p.code == "damaged-workbook" and "\u202e" not in p.message and "\\x202e" in p.message
+    assert p.code == "damaged-workbook" and "\u202e" not in p.message and "\\u202e" in p.message
 
 
 READ_ONLY = {

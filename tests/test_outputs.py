@@ -61,12 +61,13 @@ def test_a_signal_while_writing_removes_every_temporary_file(tmp_path, signum):
 
 
 def test_merge_with_a_pack_writes_both_or_neither_even_when_stopped(tmp_path, monkeypatch):
-    from ehsg import consolidate
+    from ehsg import pack as pack_module
 
-    def stopped(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
+    class StoppedWhileSaving:  # the workbook's temporary is written by then: it must go too
+        def save(self, path):
+            os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(consolidate, "write_discussion_pack", stopped)
+    monkeypatch.setattr(pack_module, "build_pack", lambda *args, **kwargs: StoppedWhileSaving())
     out, pack = tmp_path / "c.xlsx", tmp_path / "p.docx"
     res = CliRunner().invoke(main, ["merge", str(EXAMPLE), "-o", str(out), "--pack", str(pack)])
     assert res.exit_code == 128 + signal.SIGTERM and "SIGTERM" in res.output
