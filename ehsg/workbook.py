@@ -371,7 +371,7 @@ def write_assessment(guide: Guide, assessment, path: str | Path) -> Path:
     return atomic_save(path, wb.save)
 
 
-_OOXML_LITERAL = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_OOXML_LITERAL = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # each literal _xHHHH_, overlapping ones too
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -379,7 +379,7 @@ def ooxml_escape(text: str) -> str:
     """Escape text as Excel does (ECMA-376 ST_Xstring): a literal _xHHHH_ keeps its underscore as _x005F_,
     and control characters, which XML cannot hold, become _xHHHH_. Excel, LibreOffice and ehsg read it back."""
     if "_x" in text:
-        text = _OOXML_LITERAL.sub(r"_x005F_\1", text)
+        text = _OOXML_LITERAL.sub("_x005F_", text)
     if _CONTROL.search(text):
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text

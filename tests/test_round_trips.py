@@ -22,7 +22,7 @@ from test_build import descriptor_blocks
 
 _chars = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
 _piece = st.text(alphabet=_chars | st.sampled_from("\n\t&<>\"'•’👍_"), min_size=1, max_size=40) | st.sampled_from(
-    ["\n\n", "=SUM(A1)", "+44 151", "-", "@here", "_x0041_", "{{ area }}", " "])
+    ["\n\n", "=SUM(A1)", "+44 151", "-", "@here", "_x0041_", "_x005F_x0041_", "_x0041__x0042_", "{{ area }}", " "])
 narrative = st.lists(_piece, max_size=6).map("".join)
 
 
