@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import shutil
 import subprocess
 
@@ -22,7 +24,7 @@ from test_build import descriptor_blocks
 
 _chars = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
 _piece = st.text(alphabet=_chars | st.sampled_from("\n\t&<>\"'•’👍_"), min_size=1, max_size=40) | st.sampled_from(
-    ["\n\n", "=SUM(A1)", "+44 151", "-", "@here", "_x0041_", "_x005F_x0041_", "_x0041__x0042_", "{{ area }}", " "])
+    ["\n\n", "=SUM(A1)", "+44 151", "-", "@here", "_x0041_", "{{ area }}", " "])
 narrative = st.lists(_piece, max_size=6).map("".join)
 
 
@@ -66,6 +68,19 @@ def test_workbook_assessment_workbook(guide, tmp_path, data):
     same(a, loaded.assessment)
     again = write_assessment(guide, loaded.assessment, tmp_path / "b.xlsx")
     same(a, load_workbook_file(again, guide).assessment)
+
+
+@pytest.mark.parametrize("typed", ["_x005F_x0041_", "_x0041__x0042_", "__x0041_", "_x005F_", "a_x0007_b"])
+def test_typed_escape_lookalikes_survive_ehsgs_own_workbooks(guide, tmp_path, typed):
+    """Text that looks like Excel's _xHHHH_ escapes, overlapping ones included, reads back exactly.
+
+    (LibreOffice Calc re-saves overlapping ones with only the first escaped, so they are not in the
+    strategy shared with the LibreOffice round trip.)"""
+    base = load_workbook_file(write_assessment(guide, Assessment("Sefton", guide.id, guide.version, ()),
+                                               tmp_path / "blank.xlsx"), guide).assessment
+    a = replace(base, responses=tuple(Response(d.id, 3, typed, typed) for d in guide.descriptors))
+    loaded = load_workbook_file(write_assessment(guide, a, tmp_path / "a.xlsx"), guide).assessment
+    assert {(r.working_well, r.next) for r in loaded.responses} == {(typed, typed)}
 
 
 @SETTINGS
