@@ -43,7 +43,12 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
             return None, problems
         if suffix == ".json":
             return _from_json(path, text, guide, problems)
-        return _from_rows(path, list(csv.reader(io.StringIO(text))), guide, "row", problems)
+        try:  # newline="" lets the csv module read line breaks inside quoted cells, and a bare \r, itself
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as e:
+            problems.error("export-damaged", path.name, f"The file cannot be read as CSV ({_plain(e)}).")
+            return None, problems
+        return _from_rows(path, rows, guide, "row", problems)
     from .office.xlsx import read_workbook
 
     problems = Problems()
