@@ -10,6 +10,7 @@ from .errors import InputFileError
 from .exportread import name_key
 from .guide import Guide
 from .model import Assessment
+from .problems import Problem
 from .rules import EarnedAutonomyResult, earned_autonomy
 
 STRONGER_BY = 2  # a descriptor where one area scores this much higher is a candidate for sharing practice
@@ -222,6 +223,29 @@ def to_dict(c: Comparison, guide: Guide) -> dict:
         "not_comparable": list(c.not_comparable),
         "summary": summary_lines(c, guide),
     }
+
+
+def load_all(paths: list[str | Path], guide: Guide) -> tuple[list[Assessment] | None, list[Problem]]:
+    """Every file's scores, as 'compare' reads them: workbooks and exports alike.
+
+    Each problem's location starts with its file's name. Returns (assessments, problems); the
+    assessments are None when any file could not be read or has errors, so nothing is compared.
+    """
+    from .exportread import load_scores
+
+    loaded: list[Assessment] = []
+    problems: list[Problem] = []
+    failed = False
+    for path in map(Path, paths):
+        a, found = load_scores(path, guide)
+        for p in found:
+            where = p.location if p.location.startswith(path.name) else f"{path.name}: {p.location}"
+            problems.append(Problem(p.code, p.severity, where, p.message))
+        if a is None or found.errors:
+            failed = True
+        else:
+            loaded.append(a)
+    return (None if failed else loaded), problems
 
 
 def write_comparison(c: Comparison, guide: Guide, path: str | Path, template: str | Path | None = None) -> Path:
