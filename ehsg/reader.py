@@ -241,6 +241,13 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
     out["area"] = "" if area is None else str(area).strip()
     if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
+    from .submission import xml_safe  # the one definition of what a Word document cannot hold
+
+    removed = sorted(set(xml_safe(out["area"])[1]))
+    if removed:
+        problems.warning("area-control-characters", where,
+                         f"The area's name holds character(s) that cannot be shown or printed ({', '.join(removed)}); "
+                         "they are left out of the documents made from this workbook. Retype the name to remove them.")
     year, where = get(wbk.LABEL_YEAR, required=False)
     if year not in (None, ""):
         y = _whole(year)

@@ -67,7 +67,7 @@ def build_context(report: CheckReport, guide: Guide, draft: bool = False,
     a = report.assessment
     form = guide.form
     warnings = _Warnings()
-    area = warnings.clean(a.area, "Area", "Area name") or "(area not given)"
+    area = xml_safe(a.area)[0] or "(area not given)"  # the reader warns of what is removed, at the Area cell
 
     def narrative(text: str, cell: str, did: str) -> list[str]:
         return paragraphs(warnings.clean(text, cell, did)) if text else []
