@@ -6,6 +6,7 @@ import hashlib
 import math
 import statistics
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,10 +166,13 @@ def aggregate(partners: list[tuple[Assessment, str]], guide: Guide, flag_range: 
 
 
 def merge(files: list[Path], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE, area: str | None = None,
-          year: int | None = None, previous: str | Path | None = None) -> tuple[Workshop | None, list[Problem]]:
+          year: int | None = None, previous: str | Path | None = None,
+          progress: Callable[[int, int], None] | None = None) -> tuple[Workshop | None, list[Problem]]:
     """Load and check every partner's workbook (see collect_files; and last time's, if given); the workshop, or None when any
-    input has an error. Every problem found is returned, errors and warnings."""
-    partners, problems = load_partners(files, guide)
+    input has an error. Every problem found is returned, errors and warnings.
+
+    progress, if given, is called as progress(done, total) once each partner's workbook has been read."""
+    partners, problems = load_partners(files, guide, progress)
     chosen_area, _, differs = agreed_area(partners, area, year)
     problems.extend(differs)
     last = None
@@ -238,12 +242,21 @@ def collect_files(inputs: list[str]) -> list[Path]:
     return files
 
 
-def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
+def _reporting(files: list[Path], progress: Callable[[int, int], None] | None):
+    """The files in order; after each one's turn (however it ended), progress(done, total)."""
+    for done, f in enumerate(files, start=1):
+        yield f
+        if progress is not None:
+            progress(done, len(files))
+
+
+def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int], None] | None = None
+                  ) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
     """Load every partner workbook; problems are prefixed with the file so each can be found."""
     partners, problems = [], []
     seen_hash: dict[str, str] = {}
     seen_who: dict[tuple, str] = {}
-    for f in files:
+    for f in _reporting(files, progress):
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         if digest in seen_hash:
             problems.append(Problem("duplicate-respondent", "error", f.name,

@@ -256,6 +256,36 @@ def test_workshop_merge_progress_table_and_downloads(client):
     assert pack.status_code == 200 and Document(io.BytesIO(pack.content)).paragraphs
 
 
+def test_workshop_progress_counts_the_workbooks_read(client, monkeypatch):
+    import threading
+
+    import ehsg.workshop
+
+    partners = sorted(WORKSHOP.glob("*.xlsx"))
+    reading, release, calls = threading.Event(), threading.Event(), []
+    real = ehsg.workshop.load_workbook_file
+
+    def slow(path, guide):  # the second workbook waits until the page has been looked at
+        calls.append(path)
+        if len(calls) == 2:
+            reading.set()
+            release.wait(30)
+        return real(path, guide)
+
+    monkeypatch.setattr(ehsg.workshop, "load_workbook_file", slow)
+    first = client.post("/workshop/merge", data={"token": token(client), "flag_range": "2"},
+                        files=[("partners", (p.name, p.read_bytes(), XLSX)) for p in partners], follow_redirects=False)
+    try:
+        assert reading.wait(30)
+        page = client.get(first.headers["location"])
+        assert f"Reading partner workbooks: 1 of {len(partners)}" in Page(page.text).plain
+        assert 'http-equiv="refresh"' in page.text and "<script" not in page.text  # works with JavaScript off
+    finally:
+        release.set()
+    r = wait_for_merge(client, client.get(first.headers["location"]))
+    assert f"{len(partners)} partners merged" in Page(r.text).plain
+
+
 def test_workshop_refuses_with_every_partner_problem(client):
     p = sorted(WORKSHOP.glob("*.xlsx"))[0]
     r = wait_for_merge(client, upload(client, "/workshop/merge", "partners", [p, p, CORPUS / "score-three.xlsx"]))
