@@ -142,7 +142,7 @@ def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None,
         for f, y in years:
             problems.append(Problem("year-differs", "error", f"{f}: Year",
                                     f"This workbook is for {y}; the partners' workbooks name different years "
-                                    f"({listed}). Correct the Year on the Respondent sheet, or give --year."))
+                                    f"({listed}). Correct the Year on the Respondent sheet, or give the year the workshop is for."))
     elif years:
         chosen_year = years[0][1]
     return chosen_area, chosen_year, problems
@@ -277,8 +277,8 @@ def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int]
                                     "Move it out of the partners' folder."))
             continue
         if a is not None and a.kind != KIND_RESPONDENT:
-            file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made with 'ehsg template "
-                                  "--respondent'; it is read as one partner's response.")
+            file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made as a partner's "
+                                  "workbook by ehsg; it is read as one partner's response.")
         if a is not None and a.respondent is not None:
             key = (name_key(a.respondent.name), name_key(a.respondent.organisation))
             if key in seen_who and any(key):

@@ -532,6 +532,16 @@ def test_import_a_word_submission_and_check_the_workbook(client, guide, tmp_path
     assert checked.status_code == 200 and "Earned Autonomy" in checked.text
 
 
+def test_messages_on_pages_name_no_command_line_options(client, seed_text):
+    """What the library says is shown on the web as well: it must not tell a browser user to type --year."""
+    pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
+    text = seed_text.replace("Sefton", "").encode("utf-8")
+    r = client.post("/import", data={"token": token(client)}, files={"submission": ("form.txt", text, "text/plain")})
+    plain = Page(r.text).plain
+    assert "import-area-missing" in plain and "import-year-missing" in plain
+    assert not re.search(r"--[a-z]|'ehsg [a-z]", plain), plain
+
+
 def test_import_refuses_what_is_not_a_submission(client):
     pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
     r = client.post("/import", data={"token": token(client)},
