@@ -126,8 +126,8 @@ def compare(assessments: list[Assessment], guide: Guide, over_time: bool | None 
     else:
         columns = tuple(n or Path(a.source).stem for n, a in zip(names, assessments))
         if len({name_key(c) for c in columns}) != len(columns):
-            raise InputFileError("The same area appears twice; to compare an area with itself over the years use "
-                                 "compare over time and give each file's year.")
+            raise InputFileError("The same area appears twice. To compare one area over several years, compare it "
+                                 "over time and give each file's year.")
     rows, missing = [], []
     for d in guide.descriptors:
         have = [a.response(d.id) is not None for a in assessments]

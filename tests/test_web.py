@@ -542,6 +542,13 @@ def test_messages_on_pages_name_no_command_line_options(client, seed_text):
     assert not re.search(r"--[a-z]|'ehsg [a-z]", plain), plain
 
 
+def test_compare_of_one_area_with_itself_says_what_to_choose(client):
+    r = upload(client, "/compare", "files", [EXAMPLE, EXAMPLE], mode="areas")
+    plain = Page(r.text).plain
+    assert r.status_code == 400 and "The same area appears twice" in plain and "over time" in plain
+    assert not re.search(r"--[a-z]", plain)
+
+
 def test_import_refuses_what_is_not_a_submission(client):
     pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
     r = client.post("/import", data={"token": token(client)},
