@@ -8,7 +8,7 @@ from pathlib import Path
 from .check import CheckReport
 from .guide import Guide, packaged_guides_dir
 from .outputs import refuse_overwriting_inputs
-from .submission import DRAFT_BANNER, BuildResult, _Warnings, checked
+from .submission import DRAFT_BANNER, BuildResult, _Warnings, checked, xml_safe
 
 PICTURES = frozenset({"chart"})  # where the briefing's template holds {{ chart }}, ehsg places the chart
 
@@ -41,7 +41,7 @@ def brief_context(report: CheckReport, guide: Guide, draft: bool = False, date: 
     ea = report.earned_autonomy
     pr = report.priorities
     warnings = _Warnings()
-    area = warnings.clean(a.area, "Area", "Area name") or "(area not given)"
+    area = xml_safe(a.area)[0] or "(area not given)"  # the reader warns of what is removed, at the Area cell
 
     def score_text(score):
         return "Not scored" if score is None else str(score)

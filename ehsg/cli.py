@@ -416,8 +416,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
     """
     import json
 
-    from .compare import compare, summary_lines, to_dict, write_comparison
-    from .exportread import load_scores
+    from .compare import compare, load_all, summary_lines, to_dict, write_comparison
     from .outputs import check_ending, refuse_overwriting_inputs, save_as_pdf, writing
     from .terminal import safe
 
@@ -429,18 +428,11 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
         ending = check_ending(output, (".xlsx", ".docx", ".pdf"), "compare")
     _inputs(*files, template)
     guide = _guide(guide_dir)
-    loaded, failed = [], False
-    for f in files:
-        a, problems = load_scores(f, guide)
-        for p in problems:
-            if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
-                where = p.location if p.location.startswith(Path(f).name) else Path(f).name + ": " + p.location
-                click.echo(safe(f"  {where}: {p.severity}: {p.message} [{p.code}]"), err=True)
-        if a is None or problems.errors:
-            failed = True
-        else:
-            loaded.append(a)
-    if failed:
+    loaded, problems = load_all(files, guide)
+    for p in problems:
+        if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
+            click.echo(safe(f"  {p.location}: {p.severity}: {p.message} [{p.code}]"), err=True)
+    if loaded is None:
         click.echo("ehsg: errors in the files above; nothing was written.", err=True)
         sys.exit(1)
     c = compare(loaded, guide, over_time)

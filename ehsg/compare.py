@@ -10,6 +10,7 @@ from .errors import InputFileError
 from .exportread import name_key
 from .guide import Guide
 from .model import Assessment
+from .problems import Problem
 from .rules import EarnedAutonomyResult, earned_autonomy
 
 STRONGER_BY = 2  # a descriptor where one area scores this much higher is a candidate for sharing practice
@@ -125,8 +126,8 @@ def compare(assessments: list[Assessment], guide: Guide, over_time: bool | None 
     else:
         columns = tuple(n or Path(a.source).stem for n, a in zip(names, assessments))
         if len({name_key(c) for c in columns}) != len(columns):
-            raise InputFileError("The same area appears twice; to compare an area with itself over the years use "
-                                 "--over-time and give each file's year.")
+            raise InputFileError("The same area appears twice. To compare one area over several years, compare it "
+                                 "over time and give each file's year.")
     rows, missing = [], []
     for d in guide.descriptors:
         have = [a.response(d.id) is not None for a in assessments]
@@ -222,6 +223,29 @@ def to_dict(c: Comparison, guide: Guide) -> dict:
         "not_comparable": list(c.not_comparable),
         "summary": summary_lines(c, guide),
     }
+
+
+def load_all(paths: list[str | Path], guide: Guide) -> tuple[list[Assessment] | None, list[Problem]]:
+    """Every file's scores, as 'compare' reads them: workbooks and exports alike.
+
+    Each problem's location starts with its file's name. Returns (assessments, problems); the
+    assessments are None when any file could not be read or has errors, so nothing is compared.
+    """
+    from .exportread import load_scores
+
+    loaded: list[Assessment] = []
+    problems: list[Problem] = []
+    failed = False
+    for path in map(Path, paths):
+        a, found = load_scores(path, guide)
+        for p in found:
+            where = p.location if p.location.startswith(path.name) else f"{path.name}: {p.location}"
+            problems.append(Problem(p.code, p.severity, where, p.message))
+        if a is None or found.errors:
+            failed = True
+        else:
+            loaded.append(a)
+    return (None if failed else loaded), problems
 
 
 def write_comparison(c: Comparison, guide: Guide, path: str | Path, template: str | Path | None = None) -> Path:

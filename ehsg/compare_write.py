@@ -137,13 +137,19 @@ def default_template() -> Path:
     return packaged_guides_dir().parent / "templates" / "comparison.docx"
 
 
-def write_docx(c: Comparison, guide: Guide, path: Path, template: str | Path | None = None) -> Path:
+def comparison_chart(c: Comparison, guide: Guide, out: Path) -> Path:
+    """The scores per descriptor as a PNG, grouped by section, one bar per area (or year)."""
     from .chart import Bar, Group, bar_chart
+
+    scores = dict(c.rows)
+    groups = [Group(s.name, tuple(Bar(x.id, scores[x.id]) for x in s.descriptors)) for s in guide.sections]
+    return bar_chart(groups, guide.scale.maximum, out, series=list(c.columns), minimum=guide.scale.minimum)
+
+
+def write_docx(c: Comparison, guide: Guide, path: Path, template: str | Path | None = None) -> Path:
     from .docxrender import render_docx
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as d:
-        groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
-        png = bar_chart(groups, guide.scale.maximum, Path(d) / "compare.png", series=list(c.columns),
-                        minimum=guide.scale.minimum)
+        png = comparison_chart(c, guide, Path(d) / "compare.png")
         render_docx(Path(template) if template else default_template(), context(c, guide), path, {"chart": png})
     return path

@@ -65,12 +65,12 @@ def _read(path: Path, wb, formulas: dict, guide: Guide, problems: Problems) -> L
     name = path.name
     stamp_id, stamp_version = meta.get("guide_id"), meta.get("guide_version")
     if not stamp_id:
-        problems.warning("no-guide-stamp", name, "This workbook was not made by 'ehsg template' (it has no guide "
+        problems.warning("no-guide-stamp", name, "This workbook was not made by ehsg (it has no guide "
                          f"stamp); it is read by its headers and checked against {guide.stamp}.")
     elif (stamp_id, str(stamp_version)) != (guide.id, guide.version):
         problems.error("guide-version-mismatch", f"{wbk.META_SHEET}!B3",
                        f"This workbook was made from guide {stamp_id} {stamp_version}, but it is being checked "
-                       f"against {guide.stamp}. Use --guide with the matching guide, or copy the answers into a "
+                       f"against {guide.stamp}. Check it with the matching guide data, or copy the answers into a "
                        "workbook made from this guide.")
     kind = str(meta.get("kind") or wbk.KIND_ASSESSMENT)
     partner = kind == wbk.KIND_RESPONDENT
@@ -241,6 +241,13 @@ def _read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: bo
     out["area"] = "" if area is None else str(area).strip()
     if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
+    from .submission import xml_safe  # the one definition of what a Word document cannot hold
+
+    removed = sorted(set(xml_safe(out["area"])[1]))
+    if removed:
+        problems.warning("area-control-characters", where,
+                         f"The area's name holds character(s) that cannot be shown or printed ({', '.join(removed)}); "
+                         "they are left out of the documents made from this workbook. Retype the name to remove them.")
     year, where = get(wbk.LABEL_YEAR, required=False)
     if year not in (None, ""):
         y = _whole(year)
@@ -470,7 +477,7 @@ def _locate_missing(wb, guide: Guide, seen: dict[str, str], wanted: tuple[str, .
             ids = ", ".join(d.id for d in missing)
             problems.error("section-sheet-missing", expected, f"The sheet '{expected}' is missing, so descriptors "
                            f"{ids} are not in the workbook. Was it deleted or renamed? Copy it back from a workbook "
-                           "made by 'ehsg template'.")
+                           "made by ehsg.")
             continue
         ws = wb[sheet]
         header = _find_header(ws, wanted)

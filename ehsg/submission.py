@@ -67,7 +67,7 @@ def build_context(report: CheckReport, guide: Guide, draft: bool = False,
     a = report.assessment
     form = guide.form
     warnings = _Warnings()
-    area = warnings.clean(a.area, "Area", "Area name") or "(area not given)"
+    area = xml_safe(a.area)[0] or "(area not given)"  # the reader warns of what is removed, at the Area cell
 
     def narrative(text: str, cell: str, did: str) -> list[str]:
         return paragraphs(warnings.clean(text, cell, did)) if text else []
@@ -115,7 +115,7 @@ def build_context(report: CheckReport, guide: Guide, draft: bool = False,
         "draft": draft, "draft_banner": DRAFT_BANNER if draft else "",
         "draft_footer": f" · {DRAFT_BANNER}" if draft else "",
         "draft_note": (f"ehsg check found {len(report.errors)} error(s) and {len(report.warnings)} warning(s) in "
-                       f"{Path(report.file).name}. Fix them and build again without --draft before submitting."
+                       f"{Path(report.file).name}. Fix them and build it again, not as a draft, before submitting."
                        if draft else ""),
         "draft_problems": [f"{p.location}: {p.message}" for p in report.problems] if draft else [],
         "front": [{"heading": part.heading, "blocks": [{"kind": b.kind, "text": b.text} for b in part.blocks]}
@@ -167,7 +167,7 @@ def build_context(report: CheckReport, guide: Guide, draft: bool = False,
             "form-edition-year", "warning", "Area",
             f"The self-assessment is for {a.year} but the guide data is the {form.year} edition of the form: its "
             f"dates and names ({', '.join(form.edition.values())}) are printed as that edition has them. Build "
-            f"with the guide data of the {a.year} edition (--guide) if there is one."))
+            f"with the guide data of the {a.year} edition if there is one."))
     return ctx, list(warnings)
 
 

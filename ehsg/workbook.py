@@ -179,8 +179,8 @@ def _instructions(ws, guide: Guide) -> None:
         ("3. Keep the ID column and the header row as they are: ehsg finds descriptors by the headers "
          f"'{HEADER_ID}', '{HEADER_SCORE}' and the two questions. Columns may be moved, hidden or widened.", None),
         ("4. Line breaks inside a cell (Alt+Enter in Excel) are kept in the Word submission, as are bullets.", None),
-        ("5. Run 'ehsg check' on the filled workbook to see anything missing or wrong before building the "
-         "submission.", None),
+        ("5. Check the filled workbook with ehsg ('ehsg check', or Check and build in the browser) to see "
+         "anything missing or wrong before building the submission.", None),
         ("", None),
         ("The score", st["bold"]),
         (scale_text, None),

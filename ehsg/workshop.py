@@ -6,6 +6,7 @@ import hashlib
 import math
 import statistics
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def agreed_area(partners: list[tuple[Assessment, str]], area: str | None = None,
         for f, y in years:
             problems.append(Problem("year-differs", "error", f"{f}: Year",
                                     f"This workbook is for {y}; the partners' workbooks name different years "
-                                    f"({listed}). Correct the Year on the Respondent sheet, or give --year."))
+                                    f"({listed}). Correct the Year on the Respondent sheet, or give the year the workshop is for."))
     elif years:
         chosen_year = years[0][1]
     return chosen_area, chosen_year, problems
@@ -165,10 +166,13 @@ def aggregate(partners: list[tuple[Assessment, str]], guide: Guide, flag_range: 
 
 
 def merge(files: list[Path], guide: Guide, flag_range: int = DEFAULT_FLAG_RANGE, area: str | None = None,
-          year: int | None = None, previous: str | Path | None = None) -> tuple[Workshop | None, list[Problem]]:
+          year: int | None = None, previous: str | Path | None = None,
+          progress: Callable[[int, int], None] | None = None) -> tuple[Workshop | None, list[Problem]]:
     """Load and check every partner's workbook (see collect_files; and last time's, if given); the workshop, or None when any
-    input has an error. Every problem found is returned, errors and warnings."""
-    partners, problems = load_partners(files, guide)
+    input has an error. Every problem found is returned, errors and warnings.
+
+    progress, if given, is called as progress(done, total) once each partner's workbook has been read."""
+    partners, problems = load_partners(files, guide, progress)
     chosen_area, _, differs = agreed_area(partners, area, year)
     problems.extend(differs)
     last = None
@@ -238,12 +242,21 @@ def collect_files(inputs: list[str]) -> list[Path]:
     return files
 
 
-def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
+def _reporting(files: list[Path], progress: Callable[[int, int], None] | None):
+    """The files in order; after each one's turn (however it ended), progress(done, total)."""
+    for done, f in enumerate(files, start=1):
+        yield f
+        if progress is not None:
+            progress(done, len(files))
+
+
+def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int], None] | None = None
+                  ) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
     """Load every partner workbook; problems are prefixed with the file so each can be found."""
     partners, problems = [], []
     seen_hash: dict[str, str] = {}
     seen_who: dict[tuple, str] = {}
-    for f in files:
+    for f in _reporting(files, progress):
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         if digest in seen_hash:
             problems.append(Problem("duplicate-respondent", "error", f.name,
@@ -264,8 +277,8 @@ def load_partners(files: list[Path], guide: Guide) -> tuple[list[tuple[Assessmen
                                     "Move it out of the partners' folder."))
             continue
         if a is not None and a.kind != KIND_RESPONDENT:
-            file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made with 'ehsg template "
-                                  "--respondent'; it is read as one partner's response.")
+            file_problems.warning("not-a-partner-workbook", f.name, "This workbook was not made as a partner's "
+                                  "workbook by ehsg; it is read as one partner's response.")
         if a is not None and a.respondent is not None:
             key = (name_key(a.respondent.name), name_key(a.respondent.organisation))
             if key in seen_who and any(key):

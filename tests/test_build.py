@@ -359,3 +359,18 @@ def test_an_area_name_with_ampersand_and_brackets_arrives_as_typed(guide, exampl
     assert doc.sections[0].header.paragraphs[0].text.startswith("Brighton & Hove <x> · ")
     assert "Brighton & Hove <x>'s data model (as submitted in the September 2021 data survey): 3" in body_texts(doc)
     assert "python-docx" not in (doc.core_properties.author + doc.core_properties.comments)
+
+
+def test_control_characters_in_the_area_name_are_reported_once_at_the_area_cell(guide, example, tmp_path):
+    odd = fill_by_contract(example, tmp_path / "odd.xlsx", area={"Area": "Sef\x07ton"})
+    res = CliRunner().invoke(main, ["check", str(odd)])
+    assert res.exit_code == 0 and "Problems: none" not in res.output
+    assert res.output.count("[area-control-characters]") == 1 and "U+0007" in res.output
+    out = tmp_path / "odd.docx"
+    res = CliRunner().invoke(main, ["build", str(odd), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("[area-control-characters]") == 1 and "narrative-control-characters" not in res.output
+    (w,) = [p for p in build_submission(odd, tmp_path / "again.docx", guide).warnings
+            if p.code == "area-control-characters"]
+    assert re.fullmatch(r"Area!\$?[A-Z]+\$?\d+", w.location), w.location
+    assert "Sefton" in "\n".join(p.text for p in Document(out).paragraphs)

@@ -425,3 +425,29 @@ def test_text_from_files_reaches_the_terminal_escaped(example, tmp_path):
         res = CliRunner().invoke(main, args)
         assert "Evil" in res.output and "\\x1b]0;owned\\x07\\u202eArea" in res.output, res.output
         assert "\x1b" not in res.output and "\u202e" not in res.output
+
+
+def test_load_all_names_each_file_and_refuses_when_any_has_errors(example, tmp_path, guide):
+    from ehsg.compare import load_all
+
+    first, second = _two_years(example, tmp_path)
+    loaded, problems = load_all([first, second], guide)
+    assert [a.year for a in loaded] == [2022, 2023] and not [p for p in problems if p.is_error]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    loaded, problems = load_all([first, broken], guide)
+    assert loaded is None
+    errors = [p for p in problems if p.is_error]
+    assert errors and all(p.location.startswith("broken.json") for p in errors)
+
+
+def test_comparison_chart_is_a_png_with_one_bar_per_input(example, tmp_path, guide):
+    from PIL import Image
+
+    from ehsg.compare import load_all
+    from ehsg.compare_write import comparison_chart
+
+    loaded, _ = load_all(list(_two_years(example, tmp_path)), guide)
+    out = comparison_chart(compare(loaded, guide), guide, tmp_path / "chart.png")
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.width > 1000

@@ -218,7 +218,7 @@ def test_control_characters_in_the_area_name_are_removed_with_a_warning(guide, e
     filled = fill_by_contract(example, tmp_path / "area.xlsx", area={"Area": "Sef\x07ton\x0c"})
     out = tmp_path / "area.docx"
     result = build_submission(filled, out, guide)
-    assert [(w.code, w.location) for w in result.warnings] == [("narrative-control-characters", "Area")]
+    assert [(w.code, w.location) for w in result.warnings] == [("area-control-characters", "Area!B2")]  # once, at its cell
     doc = Document(out)
     assert doc.sections[0].header.paragraphs[0].text.startswith("Sefton · ")
     plain = fill_by_contract(example, tmp_path / "plain.xlsx", area={"Area": "Sefton"})

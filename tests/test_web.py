@@ -256,6 +256,36 @@ def test_workshop_merge_progress_table_and_downloads(client):
     assert pack.status_code == 200 and Document(io.BytesIO(pack.content)).paragraphs
 
 
+def test_workshop_progress_counts_the_workbooks_read(client, monkeypatch):
+    import threading
+
+    import ehsg.workshop
+
+    partners = sorted(WORKSHOP.glob("*.xlsx"))
+    reading, release, calls = threading.Event(), threading.Event(), []
+    real = ehsg.workshop.load_workbook_file
+
+    def slow(path, guide):  # the second workbook waits until the page has been looked at
+        calls.append(path)
+        if len(calls) == 2:
+            reading.set()
+            release.wait(30)
+        return real(path, guide)
+
+    monkeypatch.setattr(ehsg.workshop, "load_workbook_file", slow)
+    first = client.post("/workshop/merge", data={"token": token(client), "flag_range": "2"},
+                        files=[("partners", (p.name, p.read_bytes(), XLSX)) for p in partners], follow_redirects=False)
+    try:
+        assert reading.wait(30)
+        page = client.get(first.headers["location"])
+        assert f"Reading partner workbooks: 1 of {len(partners)}" in Page(page.text).plain
+        assert 'http-equiv="refresh"' in page.text and "<script" not in page.text  # works with JavaScript off
+    finally:
+        release.set()
+    r = wait_for_merge(client, client.get(first.headers["location"]))
+    assert f"{len(partners)} partners merged" in Page(r.text).plain
+
+
 def test_workshop_refuses_with_every_partner_problem(client):
     p = sorted(WORKSHOP.glob("*.xlsx"))[0]
     r = wait_for_merge(client, upload(client, "/workshop/merge", "partners", [p, p, CORPUS / "score-three.xlsx"]))
@@ -500,6 +530,23 @@ def test_import_a_word_submission_and_check_the_workbook(client, guide, tmp_path
     assert wb.status_code == 200 and openpyxl.load_workbook(io.BytesIO(wb.content)).sheetnames
     checked = client.get(page.link("Check the imported workbook"), follow_redirects=True)
     assert checked.status_code == 200 and "Earned Autonomy" in checked.text
+
+
+def test_messages_on_pages_name_no_command_line_options(client, seed_text):
+    """What the library says is shown on the web as well: it must not tell a browser user to type --year."""
+    pytest.importorskip("ehsg.importer", reason="this ehsg has no importer")
+    text = seed_text.replace("Sefton", "").encode("utf-8")
+    r = client.post("/import", data={"token": token(client)}, files={"submission": ("form.txt", text, "text/plain")})
+    plain = Page(r.text).plain
+    assert "import-area-missing" in plain and "import-year-missing" in plain
+    assert not re.search(r"--[a-z]|'ehsg [a-z]", plain), plain
+
+
+def test_compare_of_one_area_with_itself_says_what_to_choose(client):
+    r = upload(client, "/compare", "files", [EXAMPLE, EXAMPLE], mode="areas")
+    plain = Page(r.text).plain
+    assert r.status_code == 400 and "The same area appears twice" in plain and "over time" in plain
+    assert not re.search(r"--[a-z]", plain)
 
 
 def test_import_refuses_what_is_not_a_submission(client):

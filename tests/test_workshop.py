@@ -194,3 +194,13 @@ def test_respondent_template_has_who_is_responding(guide, tmp_path):
     labels = [wb["Respondent"].cell(row=r, column=1).value for r in range(2, 5)]
     assert labels == ["Name", "Organisation", "Sector"]
     assert "Workforce table" in wb.sheetnames
+
+
+def test_merge_reports_progress_once_per_partner_workbook(guide):
+    from ehsg.workshop import merge
+
+    files = sorted((REPO / "examples" / "workshop").glob("*.xlsx"))
+    seen = []
+    merge(files + files[:1], guide, progress=lambda done, total: seen.append((done, total)))
+    n = len(files) + 1
+    assert seen == [(i, n) for i in range(1, n + 1)]   # the duplicate, refused, is counted too

@@ -61,12 +61,12 @@ def read_blocks(blocks: list[Block], guide: Guide, problems: Problems, source: s
     if not area:
         problems.error("import-area-missing", source or "document",
                        "The area's name was not found (the form gives it in \"<area>'s data model (…)\"). "
-                       "Give it with --area.")
+                       "Give the area's name when you import it.")
     if year is None and area:
         year = _year(front, area)
     if year is None:
         problems.warning("import-year-missing", source or "document",
-                         "The year of the self-assessment was not found in the document. Give it with --year.")
+                         "The year of the self-assessment was not found in the document. Give the year when you import it.")
     a = Assessment(area=area or "", guide_id=guide.id, guide_version=guide.version, responses=tuple(responses),
                    year=year, source=source, **facts)
     n = len(guide.descriptors)

@@ -314,13 +314,13 @@ class _ScanState:
     def too_many_rows(self, where: str, title: str, problems: Problems) -> None:
         problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_ROWS:,} rows; "
                        "a self-assessment has a few dozen. Delete the rows below the table and save, or copy the "
-                       "table into a fresh workbook from 'ehsg template'.")
+                       "table into a fresh blank workbook made by ehsg.")
         raise _Refused
 
     def too_many_cells(self, where: str, title: str, problems: Problems) -> None:
         problems.error("workbook-too-large", where, f"The sheet '{title}' has more than {MAX_SHEET_CELLS:,} cells; "
                        "it was not opened, to protect this computer. Delete what lies beyond the table and save, or "
-                       "copy the table into a fresh workbook from 'ehsg template'.")
+                       "copy the table into a fresh blank workbook made by ehsg.")
         raise _Refused
 
     def start_row(self, r: str | None, hidden: str | None, where: str, title: str, problems: Problems) -> None:
@@ -363,7 +363,7 @@ class _ScanState:
                     f"a cell at {column_letter(self.col)}{self.row}, far beyond any self-assessment table")
             problems.error("workbook-too-large", where, f"The sheet '{title}' has {what}; it was not opened, to "
                            "protect this computer. Delete what lies beyond the table and save, or copy the table "
-                           "into a fresh workbook from 'ehsg template'.")
+                           "into a fresh blank workbook made by ehsg.")
             raise _Refused
         kind = el.get("t")
         formula = el.find(f_tag)

@@ -6,35 +6,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ...compare import compare, signed, summary_lines, write_comparison
-from ...exportread import load_scores
+from ...compare import compare, load_all, signed, summary_lines, write_comparison
+from ...compare_write import comparison_chart
 from ..app import DOCX, XLSX, Refused, Site, download
 from .common import group_problems, upload_files
 
 MODES = {"auto": None, "areas": False, "over-time": True}
-
-
-def comparison_chart(c, guide, out):
-    """The scores side by side as a PNG, drawn as the comparison document draws it (one bar per input)."""
-    from ...chart import Bar, Group, bar_chart
-
-    groups = [Group(s.name, tuple(Bar(x.id, dict(c.rows)[x.id]) for x in s.descriptors)) for s in guide.sections]
-    return bar_chart(groups, guide.scale.maximum, out, series=list(c.columns), minimum=guide.scale.minimum)
-
-
-def load_all(paths, guide):
-    """Every file read as 'ehsg compare' reads it; problems named by file. Returns (assessments, problems)."""
-    loaded, problems, failed = [], [], False
-    for path in paths:
-        a, found = load_scores(path, guide)
-        for p in found:
-            where = p.location if p.location.startswith(path.name) else f"{path.name}: {p.location}"
-            problems.append(type(p)(p.code, p.severity, where, p.message))
-        if a is None or found.errors:
-            failed = True
-        else:
-            loaded.append(a)
-    return (None if failed else loaded), problems
 
 
 def routes(site: Site) -> list[Route]:

@@ -16,14 +16,20 @@ from ..app import DOCX, XLSX, Site, download
 from .common import group_problems, upload_files
 
 FLAG_CHOICES = (1, 2, 3, 4, 5)
+READING = "Reading partner workbooks"  # the stage during which the page counts the workbooks read
 
 
 def merge_job(site: Site, job, files, flag_range: int) -> None:
     """Runs in its own thread: the same library calls as 'ehsg merge', with the stage recorded for the page."""
     state = job.state
     try:
-        state["stage"] = f"Reading and checking {len(files)} partners' workbooks"
-        workshop, problems = merge(files, site.guide, flag_range)
+        state["done"] = 0
+        state["stage"] = READING
+
+        def read(done: int, total: int) -> None:
+            state["done"] = done
+
+        workshop, problems = merge(files, site.guide, flag_range, progress=read)
         state["problems"] = problems
         if workshop is None:
             state["stage"] = "refused"
@@ -71,7 +77,7 @@ def routes(site: Site) -> list[Route]:
         s = job.state
         if s["stage"] not in ("done", "refused", "failed"):
             return site.page(request, "workshop_progress.html", job=job, stage=s["stage"], count=s["count"],
-                             seconds=int(time.monotonic() - s["started"]))
+                             done=s.get("done") if s["stage"] == READING else None, seconds=int(time.monotonic() - s["started"]))
         problems = sorted(s.get("problems", []), key=lambda p: not p.is_error)
         return site.page(request, "workshop_results.html", status=200, job=job, stage=s["stage"],
                          failure=s.get("failure"), problems=problems,
