@@ -92,6 +92,30 @@ class _Command(click.Command):
             raise
 
 
+def _guide_for_document(file, output, template_file, what, guide_dir):
+    """Before a Word document is made: the output's name and ending checked, the inputs ordinary files."""
+    from .outputs import check_ending, refuse_overwriting_inputs
+
+    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
+    check_ending(output, (".docx", ".pdf"), what)
+    _inputs(file, template_file)
+    return _guide(guide_dir)
+
+
+def _write_document(output, inputs, make):
+    """Make a Word document (or a PDF converted from it) in one output transaction; make(path)'s result."""
+    from .outputs import save_as_pdf, writing
+
+    made = []
+
+    def write(path):
+        made.append(make(path))
+
+    with writing([output], inputs=[i for i in inputs if i]):
+        save_as_pdf(output, write) if str(output).lower().endswith(".pdf") else write(output)
+    return made[0]
+
+
 def _guide(guide_dir):
     from .guide import load_guide_with_warnings
 
@@ -242,21 +266,11 @@ def build(file, output, template_file, draft, date, guide_dir):
     Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
     Every warning the build acts on is repeated here.
     """
-    from .outputs import check_ending, refuse_overwriting_inputs, save_as_pdf, writing
     from .submission import build_submission
 
-    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
-    ending = check_ending(output, (".docx", ".pdf"), "build")
-    _inputs(file, template_file)
-    guide = _guide(guide_dir)
-    built = []
-
-    def write(path):
-        built.append(build_submission(file, path, guide, template=template_file, draft=draft, date=date))
-
-    with writing([output], inputs=[file] + ([template_file] if template_file else [])):
-        save_as_pdf(output, write) if ending == ".pdf" else write(output)
-    result = built[0]
+    guide = _guide_for_document(file, output, template_file, "build", guide_dir)
+    result = _write_document(output, [file, template_file], lambda path: build_submission(
+        file, path, guide, template=template_file, draft=draft, date=date))
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""
@@ -280,11 +294,12 @@ def brief(file, output, template_file, draft, date, guide_dir):
     """
     from .brief import build_brief
 
-    guide = _guide(guide_dir)
-    result = build_brief(file, output, guide, template=template_file, draft=draft, date=date)
-    for w in result.warnings:
-        click.echo(f"  {w}", err=True)
-    click.echo(f"Wrote {result.path}: briefing for {result.report.assessment.area or 'area not given'}.")
+    guide = _guide_for_document(file, output, template_file, "brief", guide_dir)
+    result = _write_document(output, [file, template_file], lambda path: build_brief(
+        file, path, guide, template=template_file, draft=draft, date=date))
+    for p in (result.report.errors if draft else []) + list(result.warnings):
+        click.echo(f"  {p}", err=True)
+    click.echo(f"Wrote {output}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
 @main.command()

@@ -72,3 +72,21 @@ def test_check_template_knows_the_briefings_fields(guide):
     assert check_template(REPO / "templates" / "briefing.docx", guide) == {"unknown": [], "unused": []}
     context, _ = brief_context(check_file(EXAMPLE, guide), guide)
     assert set(context) | {"chart"} == brief_fields()
+
+
+def test_brief_checks_its_output_like_build(example, tmp_path):
+    from click.testing import CliRunner
+
+    from ehsg.cli import main
+
+    wrong = tmp_path / "brief.xlsx"
+    res = CliRunner().invoke(main, ["brief", str(example), "-o", str(wrong)])
+    assert res.exit_code == 2 and "[output-ending]" in res.output and not wrong.exists()
+    res = CliRunner().invoke(main, ["brief", str(example), "-o", str(example)])
+    assert res.exit_code == 2 and "[output-is-input]" in res.output
+    if soffice():
+        pdf = tmp_path / "brief.pdf"
+        res = CliRunner().invoke(main, ["brief", str(example), "-o", str(pdf)])
+        assert res.exit_code == 0, res.output
+        assert pdf.read_bytes().startswith(b"%PDF") and sorted(p.name for p in tmp_path.iterdir()) == [
+            "brief.pdf", example.name]
