@@ -375,10 +375,14 @@ def agree(file, output, only, include_flagged, guide_dir):
     By default every open descriptor not flagged for discussion is filled; flagged ones stay open.
     """
     from .agree import agree as agree_scores
+    from .outputs import check_ending, writing
 
+    check_ending(output, (".xlsx",), "agree")
+    _inputs(file)
     guide = _guide(guide_dir)
     ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
-    r = agree_scores(file, output, guide, only=ids, include_flagged=include_flagged)
+    with writing([output], inputs=[file]):
+        r = agree_scores(file, output, guide, only=ids, include_flagged=include_flagged)
     click.echo(f"Wrote {r.path}: {len(r.filled)} agreed score(s) filled from the proposals"
                + (f" ({', '.join(f'{d}: {s}' for d, s in r.filled)})" if r.filled else "") + ".")
     if r.kept:
@@ -576,10 +580,14 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
     workbook is still written, with blanks for 'ehsg check' to report), 2 when the file cannot be read at all.
     """
     from .importer import import_to_workbook
+    from .outputs import check_ending, writing
     from .terminal import safe
 
+    check_ending(output, (".xlsx",), "import")
+    _inputs(source)
     guide = _guide(guide_dir)
-    result = import_to_workbook(source, output, guide, area=area, year=year)
+    with writing([output], inputs=[source]):
+        result = import_to_workbook(source, output, guide, area=area, year=year)
     if fmt == "json":
         import json
 

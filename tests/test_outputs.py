@@ -145,3 +145,15 @@ def test_build_writes_a_pdf_through_libreoffice(tmp_path):
 def test_an_unquoted_name_with_spaces_gets_a_hint_to_quote_it():
     res = CliRunner().invoke(main, ["check", "My", "workshop.xlsx"])
     assert res.exit_code == 2 and "put the whole name in quotes" in res.output
+
+
+@pytest.mark.parametrize("args", [
+    ["agree", "{example}", "-o", "{tmp}/agreed.docx"],
+    ["import", "{example}", "-o", "{tmp}/imported.csv"],
+    ["brief", "{example}", "-o", "{tmp}/brief.txt"],
+])
+def test_every_later_command_checks_its_output_ending(tmp_path, args):
+    args = [a.format(example=EXAMPLE, tmp=tmp_path) for a in args]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "[output-ending]" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []
