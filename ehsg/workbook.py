@@ -439,28 +439,28 @@ class Stamp:
     the ordinary way, the others get a copy of the result. The workbook written is the same."""
 
     def __init__(self, **attributes):
+        from openpyxl.styles.cell_style import StyleArray
+
         self.attributes = attributes
+        self._blank = StyleArray
         self._workbook = None
         self._done: dict[tuple, object] = {}
 
     def __call__(self, cell) -> None:
-        from copy import copy
-
-        from openpyxl.styles.cell_style import StyleArray
-
-        if not cell._style:   # as openpyxl does before setting a style
-            cell._style = StyleArray()
+        style = cell._style
+        if not style:   # as openpyxl does before setting a style
+            style = cell._style = self._blank()
         workbook = cell.parent.parent
         if workbook is not self._workbook:   # indexes belong to one workbook
             self._workbook, self._done = workbook, {}
-        key = tuple(cell._style)
+        key = tuple(style)
         done = self._done.get(key)
         if done is None:
             for name, value in self.attributes.items():
                 setattr(cell, name, value)
-            self._done[key] = copy(cell._style)
+            self._done[key] = self._blank(cell._style)
         else:
-            cell._style = copy(done)
+            cell._style = self._blank(done)
 
 
 def write_table(ws, headers, rows, widths=None, start_row=1):
