@@ -53,6 +53,10 @@ def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year:
     permission = next(p for p in guide.permissions if p.id == audience)
     cohort = Cohort(audience=audience, year=year)
     seen: dict[tuple[str, int | None], str] = {}
+    # Kept per area: the guide's own id strings and one copy of each description, not one per file.
+    ids = {d.id: d.id for d in guide.descriptors}
+    sources = {"export": f"scores-only export for {audience}",
+               "": "full self-assessment workbook (scores and priorities only taken)"}
     for f in files:
         if progress:
             progress(f)
@@ -94,10 +98,10 @@ def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year:
                                     "duplicate-area"))
             continue
         seen[key] = f.name
-        source = (f"scores-only export for {audience}" if a.kind == "export"
-                  else "full self-assessment workbook (scores and priorities only taken)")
-        cohort.areas.append(AreaScores(a.area, a.year, f.name, {r.descriptor: r.score for r in a.responses},
-                                       tuple(a.priorities), a.effective_data_model, source))
+        source = sources["export" if a.kind == "export" else ""]
+        cohort.areas.append(AreaScores(a.area, a.year, f.name,
+                                       {ids.get(r.descriptor, r.descriptor): r.score for r in a.responses},
+                                       tuple(ids.get(d, d) for d in a.priorities), a.effective_data_model, source))
     years = Counter(a.year for a in cohort.areas)
     if year is None and len(years) > 1:
         listed = ", ".join(f"{y or 'no year given'} ({n} area(s))" for y, n in sorted(years.items(),

@@ -87,6 +87,7 @@ def build_consolidated(workshop: Workshop, guide: Guide, accept_proposed: bool =
     bold = Font(bold=True)
     flag_fill = PatternFill("solid", fgColor="F8CBAD")
     header_fill = PatternFill("solid", fgColor="D9E2F3")
+    stat_cell, flagged_cell = wbk.Stamp(alignment=wrap), wbk.Stamp(alignment=wrap, fill=flag_fill)
     flagged = {s.id for s in workshop.flagged()}
     evidence = evidence_rows(workshop, guide)
     entries: dict[str, int] = {}
@@ -123,9 +124,7 @@ def build_consolidated(workshop: Workshop, guide: Guide, accept_proposed: bool =
             for i, v in enumerate(values):
                 c = ws.cell(row=r, column=first + i)
                 wbk.set_text(c, v)
-                c.alignment = wrap
-                if st.id in flagged:
-                    c.fill = flag_fill
+                (flagged_cell if st.id in flagged else stat_cell)(c)
             if accept_proposed and st.id not in flagged and st.proposed is not None:
                 ws.cell(row=r, column=header[wbk.HEADER_SCORE]).value = st.proposed
             wbk.fit_row(ws, r, {2: 40, first + 8: 28, first + 9: 18}, minimum=90)
@@ -202,11 +201,12 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws.freeze_panes = None
     ws.cell(row=start + len(rows) + 2, column=1, value="Partners").font = Font(bold=True)
     widths = {1: 34, 2: 14, 3: 12}
+    wrap = wbk.Stamp(alignment=Alignment(wrap_text=True, vertical="top"))
     for i, (who, file) in enumerate(workshop.partners, start=start + len(rows) + 3):
         for col, value in enumerate((who.label, who.name or None, file), start=1):
             c = ws.cell(row=i, column=col)
             wbk.set_text(c, value)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            wrap(c)
     last_col = max(3, 1 + len(sectors))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
     wbk.fit_rows(ws, widths, 4)

@@ -215,12 +215,15 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
             v = unneutralise(v)
         return None if v == "" else v
 
+    if where != "row":
+        from .office.xlsx import column_letter
+
+        letters = {key: column_letter(i + 1) for key, i in col.items()}
+
     def loc(i, key):
         if where == "row":
             return f"{name}: row {i + 1}, column {key}"
-        from .office.xlsx import column_letter as get_column_letter
-
-        return f"{name}: Scores!{get_column_letter(col[key] + 1)}{i + 1}"
+        return f"{name}: Scores!{letters[key]}{i + 1}"
 
     responses, priorities, seen = [], {}, set()
     narrative = COL_WORKING in col

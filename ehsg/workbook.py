@@ -430,15 +430,50 @@ def fill_workbook(wb, guide: Guide, assessment) -> None:
             set_text(ws.cell(row=r, column=col[guide.prompts.next]), resp.next or None)
 
 
+class Stamp:
+    """One set of style attributes (font, fill, alignment, border...) put on many cells at the cost of one.
+
+    openpyxl looks each style object up in the workbook's lists every time one is set on a cell, which
+    dominates writing a large sheet. A cell's style is a small array of those lists' indexes, so the array a
+    cell ends up with depends only on the array it had: the first cell with a given starting style is styled
+    the ordinary way, the others get a copy of the result. The workbook written is the same."""
+
+    def __init__(self, **attributes):
+        from openpyxl.styles.cell_style import StyleArray
+
+        self.attributes = attributes
+        self._blank = StyleArray
+        self._workbook = None
+        self._done: dict[tuple, object] = {}
+
+    def __call__(self, cell) -> None:
+        style = cell._style
+        if not style:   # as openpyxl does before setting a style
+            style = cell._style = self._blank()
+        workbook = cell.parent.parent
+        if workbook is not self._workbook:   # indexes belong to one workbook
+            self._workbook, self._done = workbook, {}
+        key = tuple(style)
+        done = self._done.get(key)
+        if done is None:
+            for name, value in self.attributes.items():
+                setattr(cell, name, value)
+            self._done[key] = self._blank(cell._style)
+        else:
+            cell._style = self._blank(done)
+
+
 def write_table(ws, headers, rows, widths=None, start_row=1):
     """A header row and rows of values, every text cell written exactly (see set_text), header frozen."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    header = Stamp(font=Font(bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
+                   alignment=Alignment(wrap_text=True, vertical="top"))
+    wrap = Stamp(alignment=Alignment(wrap_text=True, vertical="top"))
     for i, h in enumerate(headers, start=1):
         c = ws.cell(row=start_row, column=i)
         set_text(c, h)
-        c.font, c.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
-        c.alignment = Alignment(wrap_text=True, vertical="top")
+        header(c)
         if widths:
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
     if widths:
@@ -447,5 +482,5 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
         for i, v in enumerate(row, start=1):
             c = ws.cell(row=r, column=i)
             set_text(c, v)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            wrap(c)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

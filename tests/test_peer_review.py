@@ -261,6 +261,22 @@ def test_cohort_distributions_high_scorers_and_learning_sets(tmp_path, guide):
         assert all(r[2] == next(a for a in areas if a["area"] == r[0])["scores"][did] for r in rows)
 
 
+def test_cohort_keeps_one_copy_of_each_id_whatever_the_number_of_areas(tmp_path, guide):
+    """Each area keeps its scores and priorities under the guide's own id strings, not a copy read from its file,
+    so a cohort's memory grows by little more than the scores themselves."""
+    from ehsg.cohort import gather
+
+    folder = tmp_path / "cohort"
+    make_cohort(folder, 3, fmt="xlsx")
+    cohort = gather(sorted(folder.glob("*.xlsx")), guide, "coordinators")
+    assert len(cohort.areas) == 3 and not cohort.left_out
+    own = {d.id: d.id for d in guide.descriptors}
+    for a in cohort.areas:
+        assert set(a.scores) == set(own) and all(key is own[key] for key in a.scores)
+        assert a.priorities and all(did is own[did] for did in a.priorities)
+    assert cohort.areas[0].source is cohort.areas[1].source
+
+
 def test_cohort_reports_bad_files_and_keeps_the_rest(tmp_path, guide):
     folder = tmp_path / "cohort"
     make_cohort(folder, 12, fmt="xlsx")

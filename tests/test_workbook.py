@@ -124,3 +124,30 @@ def test_example_is_the_published_sefton_submission(guide, seed_text):
         words = " ".join(seed_text.split())  # the PDF's line wraps are undone in the example, words kept in order
         assert " ".join(r.working_well.split()) in words and " ".join(r.next.split()) in words
     assert "• Getting a good education\n• Good early years development" in a.response("5.3").next
+
+
+def test_stamp_styles_cells_as_setting_each_attribute_would():
+    """A Stamp gives every cell the style that setting its attributes one by one gives, whatever style the cell
+    had before, and in each workbook it is used with."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from ehsg.workbook import Stamp
+
+    attrs = dict(alignment=Alignment(wrap_text=True, vertical="top"), fill=PatternFill("solid", fgColor="F8CBAD"))
+    stamp = Stamp(**attrs)
+    for _ in range(2):   # a second workbook: its style lists are its own
+        stamped, plain = Workbook().active, Workbook().active
+        for ws in (stamped, plain):
+            ws["B1"].font = Font(bold=True)   # a cell already styled
+            ws["B3"].font = Font(italic=True)
+        for ref in ("A1", "B1", "A2", "B3", "C3", "B1"):
+            stamp(stamped[ref])
+            for name, value in attrs.items():
+                setattr(plain[ref], name, value)
+        for ref in ("A1", "B1", "A2", "B3", "C3"):
+            assert tuple(stamped[ref]._style) == tuple(plain[ref]._style), ref
+            assert stamped[ref].alignment == attrs["alignment"] and stamped[ref].fill == attrs["fill"]
+        assert stamped["B1"].font.bold and stamped["B3"].font.italic and not stamped["A1"].font.bold
+        stamped["A1"].fill = PatternFill("solid", fgColor="000000")   # each cell's style is its own
+        assert stamped["A2"].fill == attrs["fill"]
