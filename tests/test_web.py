@@ -298,6 +298,12 @@ def test_other_host_refused(app):
             assert c.post("/check").status_code == 400
     with TestClient(app, base_url=BASE) as c:
         assert c.get("/", headers={"host": ""}).status_code == 400
+        # A Host is a name and a port, nothing more: a loopback name in front of something else is not this server.
+        for host in ("127.0.0.1:80@evil.example", "[::1]evil.example", "127.0.0.1:8000:evil.example",
+                     "localhost:", "localhost:80x", "127.0.0.1 evil.example"):
+            assert c.get("/", headers={"host": host}).status_code == 400, host
+        for host in ("LOCALHOST:8000", "[::1]:8000", "127.0.0.1"):
+            assert c.get("/", headers={"host": host}).status_code == 200, host
 
 
 def test_cross_site_post_and_missing_token_refused(client):

@@ -172,11 +172,13 @@ def hosts_for(host: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*LOOPBACK, bound.lower())))
 
 
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^\[\]:@/\\\s]+)(?::\d{1,5})?")
+
+
 def host_name(header: str) -> str:
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[: header.find("]") + 1]
-    return header.rsplit(":", 1)[0] if ":" in header else header
+    """The name in a Host header ('127.0.0.1:8000' → '127.0.0.1'); '' for anything but a name and a port."""
+    match = _HOST.fullmatch(header.strip().lower())
+    return match.group(1) if match else ""
 
 
 class _TooLarge(Exception):
