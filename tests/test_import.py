@@ -406,3 +406,13 @@ def test_cli_json_report(made, tmp_path):
     assert report["found"]["scores"] == {"found": 30, "expected": 31} and report["complete"] is False
     assert [(p["code"], p["location"]) for p in report["problems"]] == [("import-score-unreadable", "table 1 row 2")]
     assert out.exists()
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "+" + "0" * 4400 + "3"])
+def test_a_score_of_thousands_of_digits_is_unreadable_not_a_crash(guide, text):
+    from ehsg.importer.text import _score
+    from ehsg.problems import Problems
+
+    problems = Problems()
+    assert _score(text, "5.1", "form.docx: paragraph 9", guide, problems) is None
+    assert [(p.code, p.location) for p in problems] == [("import-score-unreadable", "form.docx: paragraph 9")]

@@ -181,7 +181,7 @@ def _after_label(text: str, label: str) -> str:
 
 def _score(text: str, did: str, where: str, guide: Guide, problems: Problems) -> int | None:
     lo, hi = guide.scale.minimum, guide.scale.maximum
-    if re.fullmatch(r"[-+]?\d+", text) and lo <= int(text) <= hi:
+    if re.fullmatch(r"[-+]?\d{1,9}", text) and lo <= int(text) <= hi:
         return int(text)
     problems.error("import-score-unreadable", where,
                    f"{did}: the score '{printable(text)}' is not a whole number from {lo} to {hi}; it is left blank.")

@@ -370,7 +370,7 @@ class _ScanState:
         value = el.findtext(v_tag) if kind == "s" else None
         if kind == "s" and value is not None:
             text = value.strip()
-            if not text.isdigit() or int(text) >= strings:
+            if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) >= strings:
                 at = f"{title}!{column_letter(self.col)}{self.row}"
                 problems.error("damaged-workbook", f"{where} ({at})", f"The cell {at} points to text number "
                                f"{_clean(text)!r}, but the workbook holds {strings:,}; the file is damaged. {_SAVE_AS}")
