@@ -210,6 +210,9 @@ def test_blank_workbooks_have_area_and_year(client, tmp_path):
     values = {v for ws in wb.worksheets for row in ws.iter_rows(max_col=3, values_only=True) for v in row}
     assert "Sefton" in values and (2023 in values or "2023" in values)
     assert client.get("/template", params={"year": "twenty"}).status_code == 400
+    # digits to str.isdigit() that int() refuses, or refuses for their length: the same plain refusal, not a fault
+    for year in ("²⁰²²", "9" * 5000, "٢٠٢٢"):
+        assert client.get("/template", params={"year": year}).status_code == 400, year
 
 
 def test_export_refused_without_permission(client, tmp_path):
@@ -571,3 +574,11 @@ def test_only_the_latest_results_are_kept(tmp_path):
     assert jobs.get("../../etc") is None
     jobs.close()
     assert not jobs.root.exists()
+
+
+def test_a_flag_range_that_is_not_one_of_the_choices_is_the_default(client):
+    partner = sorted(WORKSHOP.glob("*.xlsx"))[0]
+    for flag in ("²", "9" * 5000):
+        r = client.post("/workshop/merge", data={"token": token(client), "flag_range": flag},
+                        files=[("partners", (partner.name, partner.read_bytes(), XLSX))], follow_redirects=False)
+        assert r.status_code == 303, flag

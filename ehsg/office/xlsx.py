@@ -327,7 +327,7 @@ class _ScanState:
         self.rows += 1
         if r is None:
             self.row += 1
-        elif r.isdigit() and 0 < int(r) <= _EXCEL_ROWS:
+        elif re.fullmatch(r"[0-9]{1,7}", r) and 0 < int(r) <= _EXCEL_ROWS:  # not isdigit(): it takes '²'
             self.row = int(r)
         else:
             problems.error("damaged-workbook", where, f"The sheet '{title}' has a row numbered {_clean(r)!r}, which "

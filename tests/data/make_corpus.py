@@ -179,6 +179,8 @@ def workbooks() -> None:
     zip_edit("shared-string-superscript.xlsx", area_xml, lambda d: d.replace(b"</sheetData>", b'<row r="99"><c '
              b'r="A99" t="s"><v>\xc2\xb2</v></c></row></sheetData>'), "damaged-workbook",
              f"shared-string-superscript.xlsx: {area_xml} (Area!A99)")
+    zip_edit("row-number-superscript.xlsx", area_xml, lambda d: d.replace(b"</sheetData>", b'<row r="\xc2\xb2"><c>'
+             b'<v>1</v></c></row></sheetData>'), "damaged-workbook", f"row-number-superscript.xlsx: {area_xml}")
     edit("priority-twice.xlsx", area("Priority descriptor 2", "7.3"), "priority-duplicate", "Area!B8")
     edit("priority-breaks-rule.xlsx", area("Priority descriptor 3", "5.1"), "priority-rule", "Area")
     edit("priority-not-a-descriptor.xlsx", area("Priority descriptor 1", "Communities"), "priority-unknown",
