@@ -63,12 +63,14 @@ class _TooDeep(Exception):
 
 
 def _scalar(loader, node: yaml.Node) -> Any:
-    """A plain value; a number Python will not read (thousands of digits) is a located YAML problem."""
+    """A plain value; one Python will not make (a date such as 2022-13-45, a number thousands of digits long)
+    is a located YAML problem."""
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError):
-        raise yaml.MarkedYAMLError(problem="a number thousands of digits long, which no guide needs",
-                                   problem_mark=node.start_mark) from None
+        what = ("a date that does not exist (put it in quotes if it is text)" if node.tag.endswith(":timestamp")
+                else "a number thousands of digits long, which no guide needs")
+        raise yaml.MarkedYAMLError(problem=what, problem_mark=node.start_mark) from None
 
 
 def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
