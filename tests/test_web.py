@@ -582,3 +582,16 @@ def test_a_flag_range_that_is_not_one_of_the_choices_is_the_default(client):
         r = client.post("/workshop/merge", data={"token": token(client), "flag_range": flag},
                         files=[("partners", (partner.name, partner.read_bytes(), XLSX))], follow_redirects=False)
         assert r.status_code == 303, flag
+
+
+def test_listening_on_every_address_still_refuses_other_names(guide):
+    # A page at evil.example whose name is made to point at this computer (DNS rebinding) is another host.
+    import socket
+
+    app = create_app(guide, host="0.0.0.0")
+    with TestClient(app, base_url=BASE) as c:
+        for host in ("evil.example:8000", "127.0.0.1.evil.example", "", "localhost:80x"):
+            assert c.get("/", headers={"host": host}).status_code == 400, host
+        for host in ("192.168.1.5:8000", "[fe80::1]:8000", "10.0.0.7", "localhost:8000", "127.0.0.1:8000",
+                     f"{socket.gethostname()}:8000"):
+            assert c.get("/", headers={"host": host}).status_code == 200, host
