@@ -102,8 +102,8 @@ def _whole(v: Any) -> int | None | str:
         return v
     if isinstance(v, float):
         return int(v) if v.is_integer() else "bad"
-    if isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+(\.0*)?\s*", v):
-        return int(float(v))
+    if isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d{1,18}(\.0*)?\s*", v):  # longer: no score or year
+        return int(v.strip().split(".")[0])
     return "bad"
 
 
@@ -189,7 +189,10 @@ def _kind(v) -> str:
 def _show(v) -> str:
     if isinstance(v, (list, dict)):
         return _kind(v)
-    return ascii(v) if not isinstance(v, str) else repr(v[:60])
+    if isinstance(v, str):
+        return repr(v[:60])
+    text = ascii(v)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 # --- CSV and the export workbook's Scores sheet: one row per descriptor ---
@@ -302,16 +305,37 @@ def _depth(value, limit: int) -> bool:
     return False
 
 
+def _no_repeats(pairs: list, repeated: list[str]) -> dict:
+    """A JSON object as a dict, noting each name given twice (json.loads would keep the last silently)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            repeated.append(key)
+        out[key] = value
+    return out
+
+
 def _from_json(path: Path, text: str, guide: Guide, problems: Problems) -> tuple[Assessment | None, Problems]:
     name = path.name
+    repeated: list[str] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=lambda pairs: _no_repeats(pairs, repeated))
     except json.JSONDecodeError as e:
         problems.error("export-unreadable", f"{name}: line {e.lineno}, column {e.colno}",
                        f"This is not a JSON export ({e.msg}).")
         return None, problems
+    except ValueError:  # a number of thousands of digits, which Python refuses to read
+        problems.error("export-unreadable", name, "This JSON file holds a number thousands of digits long; an "
+                       "export never does, so it was not read.")
+        return None, problems
     except RecursionError:
         problems.error("export-too-deep", name, "The JSON nests far deeper than an export ever does; it was not read.")
+        return None, problems
+    if repeated:
+        for key in dict.fromkeys(repeated):
+            problems.error("export-repeated-key", name, f"The name {_show(key)} appears twice in one group of this "
+                           "JSON file; programs disagree on which value counts, so the file was not read. Export "
+                           "it again with ehsg.")
         return None, problems
     if _depth(data, MAX_JSON_DEPTH):
         problems.error("export-too-deep", name, f"The JSON nests deeper than {MAX_JSON_DEPTH} levels; an export "

@@ -30,6 +30,12 @@ REFUSED_TAGS = {nodes.Include: "include", nodes.Import: "import", nodes.FromImpo
 # `attr` reaches attributes by a name built at render time, which no form template needs.
 REFUSED_FILTERS = ("safe", "urlize", "attr")
 _REMOVED_GLOBALS = ("lipsum", "cycler", "joiner")
+# str.format reaches attributes of its arguments by names inside the string, out of the sandbox's sight unless
+# it is called directly; a template may not even name it (older Jinja let `{% set f = s.format %}` through).
+REFUSED_ATTRS = ("format", "format_map")
+# Filters that reach an attribute named by a string: the name is checked like any other attribute.
+_ATTRIBUTE_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique",
+                      "min", "max", "dictsort")
 
 
 class TemplateLimit(Exception):
@@ -159,6 +165,24 @@ def refused_constructs(tree: nodes.Template, pictures: set[str] = frozenset()) -
         if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
             found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(node.arg.value)}', a part "
                           "of Python itself, not of the data; this is unsafe and not allowed."))
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr in REFUSED_ATTRS:
+            found.append((node.lineno, "template-unsafe", f"The template reaches '{node.attr}', which can read "
+                          "parts of Python itself through the text it is given; this is unsafe and not allowed."))
+    for node in tree.find_all(nodes.Getitem):
+        if isinstance(node.arg, nodes.Const) and node.arg.value in REFUSED_ATTRS:
+            found.append((node.lineno, "template-unsafe", f"The template reaches '{node.arg.value}', which can "
+                          "read parts of Python itself through the text it is given; this is unsafe and not allowed."))
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in _ATTRIBUTE_FILTERS:
+            continue
+        positional = node.args[1:] if node.name in ("map", "select", "reject") else node.args  # [0]: a filter
+        for arg in [*positional, *(kw.value for kw in node.kwargs)]:
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and \
+                    any(part.startswith("_") or part in REFUSED_ATTRS for part in arg.value.split(".")):
+                found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is asked for "
+                              f"'{shown(arg.value)}', a part of Python itself, not of the data; this is unsafe "
+                              "and not allowed."))
     for node in tree.find_all(nodes.Filter):
         if node.name in REFUSED_FILTERS:
             found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is not allowed in a Word "

@@ -62,6 +62,17 @@ class _TooDeep(Exception):
         self.line = line
 
 
+def _scalar(loader, node: yaml.Node) -> Any:
+    """A plain value; one Python will not make (a date such as 2022-13-45, a number thousands of digits long)
+    is a located YAML problem."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        what = ("a date that does not exist (put it in quotes if it is text)" if node.tag.endswith(":timestamp")
+                else "a number thousands of digits long, which no guide needs")
+        raise yaml.MarkedYAMLError(problem=what, problem_mark=node.start_mark) from None
+
+
 def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
            problems: Problems, label: str, depth: int = 0) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
@@ -76,7 +87,7 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 problems.error("guide-yaml-key", f"{label}: {ypath} (line {key_node.start_mark.line + 1})",
                                "A key must be plain text.")
@@ -91,7 +102,7 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, _join(ypath, i), lines, problems, label, depth + 1)
                 for i, item in enumerate(node.value)]
-    value = loader.construct_object(node, deep=True)
+    value = _scalar(loader, node)
     if isinstance(value, str) and _CONTROL.search(value):
         problems.error("guide-control-character", f"{label}: {ypath} (line {node.start_mark.line + 1})",
                        "This text contains a control character (such as ESC or BEL); guide text must be plain "

@@ -140,3 +140,14 @@ def test_missing_guide_folder_is_a_clear_error(tmp_path):
     with pytest.raises(GuideError) as e:
         load_guide(tmp_path / "nowhere")
     assert e.value.problems[0].code == "guide-not-found"
+
+
+@pytest.mark.parametrize("value,said", [("2022-13-45", "a date that does not exist"),
+                                        ("9" * 5000, "a number thousands of digits long")])
+def test_a_value_python_will_not_make_is_a_located_yaml_problem(tmp_path, value, said):
+    g = _copy(tmp_path)
+    _edit(g / "guide.yaml", "\nid: ehsg-2022", f"\nunused_value: {value}\nid: ehsg-2022")
+    with pytest.raises(GuideError) as e:
+        load_guide(g)
+    assert [p.code for p in e.value.problems] == ["guide-yaml-syntax"]
+    assert "guide.yaml (line" in e.value.problems[0].location and said in e.value.problems[0].message

@@ -406,3 +406,59 @@ def test_cli_json_report(made, tmp_path):
     assert report["found"]["scores"] == {"found": 30, "expected": 31} and report["complete"] is False
     assert [(p["code"], p["location"]) for p in report["problems"]] == [("import-score-unreadable", "table 1 row 2")]
     assert out.exists()
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "+" + "0" * 4400 + "3"])
+def test_a_score_of_thousands_of_digits_is_unreadable_not_a_crash(guide, text):
+    from ehsg.importer.text import _score
+    from ehsg.problems import Problems
+
+    problems = Problems()
+    assert _score(text, "5.1", "form.docx: paragraph 9", guide, problems) is None
+    assert [(p.code, p.location) for p in problems] == [("import-score-unreadable", "form.docx: paragraph 9")]
+
+
+def _packed_pdf(path: Path, megabytes: int) -> Path:
+    """A one-page PDF of a few hundred KB whose page content unpacks to `megabytes` MB of text operators."""
+    import zlib
+
+    line = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n" * 28_000
+    pack = zlib.compressobj(9)
+    stream = b"".join(pack.compress(line) for _ in range(megabytes)) + pack.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
+def test_a_pdf_whose_pages_unpack_to_gigabytes_is_stopped(tmp_path, monkeypatch):
+    # Unbounded, a 1 MB file of this kind took 38 seconds and 5.7 GB of memory to read.
+    from ehsg.importer import pdf
+
+    monkeypatch.setattr(pdf, "READ_MEMORY", 128 * 1024 * 1024)
+    bomb = _packed_pdf(tmp_path / "packed.pdf", 200)
+    assert bomb.stat().st_size < 1024 * 1024
+    res = CliRunner().invoke(main, ["import", str(bomb), "-o", str(tmp_path / "out.xlsx")])
+    assert res.exit_code == 1, res.output
+    assert "[pdf-too-large]" in res.output and "packed.pdf" in res.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_pdf_that_reads_too_long_is_stopped(tmp_path, monkeypatch):
+    from ehsg.importer import pdf
+
+    monkeypatch.setattr(pdf, "READ_SECONDS", 0)
+    bomb = _packed_pdf(tmp_path / "slow.pdf", 40)
+    problems = __import__("ehsg.problems", fromlist=["Problems"]).Problems()
+    assert pdf.pdf_lines(bomb, problems) is None
+    assert [(p.code, p.location) for p in problems] == [("pdf-too-large", "slow.pdf")]

@@ -138,3 +138,30 @@ def test_a_zip_bomb_member_is_refused_before_it_is_inflated(tmp_path):
     bomb = rezip(EXAMPLE, tmp_path / "bomb.xlsx", extra={"xl/media/big.bin": b"\0" * (20 * 1024 * 1024)})
     pkg, found = inspect(bomb)
     assert found == [("workbook-too-large", "bomb.xlsx: xl/media/big.bin")]
+
+
+@pytest.mark.parametrize("kind,src,member", [(XLSX, EXAMPLE, "xl/worksheets/sheet2.xml"),
+                                             (DOCX, default_template(), "word/document.xml")])
+def test_two_parts_with_one_name_are_refused(tmp_path, kind, src, member):
+    # Which copy a program reads differs (Python's zipfile and calamine take the last one), so a file could show
+    # one text in Excel or Word and give ehsg another: refused, whether the names match exactly or only by case.
+    for n, (extra, shown) in enumerate(((member, member), (member.upper(), member.upper()))):
+        with zipfile.ZipFile(src) as z:
+            original = z.read(member)
+        with pytest.warns(UserWarning, match="Duplicate name") if extra == member else _nothing():
+            bad = rezip(src, tmp_path / f"dup{n}{kind.ending}", extra={extra: original})
+        pkg, found = inspect(bad, kind)
+        assert pkg is None and found == [(kind.damaged_code, f"{bad.name}: {shown}")]
+
+
+@pytest.mark.parametrize("name", ["../evil.xml", "/xl/evil.xml", "xl\\evil.xml", "xl/../../evil.xml"])
+def test_a_part_name_that_leads_out_of_the_file_is_refused(tmp_path, name):
+    bad = rezip(EXAMPLE, tmp_path / "names.xlsx", extra={name: b"<x/>"})
+    pkg, found = inspect(bad)
+    assert pkg is None and found == [("damaged-workbook", f"names.xlsx: {name}")]
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()

@@ -210,6 +210,9 @@ def test_blank_workbooks_have_area_and_year(client, tmp_path):
     values = {v for ws in wb.worksheets for row in ws.iter_rows(max_col=3, values_only=True) for v in row}
     assert "Sefton" in values and (2023 in values or "2023" in values)
     assert client.get("/template", params={"year": "twenty"}).status_code == 400
+    # digits to str.isdigit() that int() refuses, or refuses for their length: the same plain refusal, not a fault
+    for year in ("²⁰²²", "9" * 5000, "٢٠٢٢"):
+        assert client.get("/template", params={"year": year}).status_code == 400, year
 
 
 def test_export_refused_without_permission(client, tmp_path):
@@ -328,6 +331,12 @@ def test_other_host_refused(app):
             assert c.post("/check").status_code == 400
     with TestClient(app, base_url=BASE) as c:
         assert c.get("/", headers={"host": ""}).status_code == 400
+        # A Host is a name and a port, nothing more: a loopback name in front of something else is not this server.
+        for host in ("127.0.0.1:80@evil.example", "[::1]evil.example", "127.0.0.1:8000:evil.example",
+                     "localhost:", "localhost:80x", "127.0.0.1 evil.example"):
+            assert c.get("/", headers={"host": host}).status_code == 400, host
+        for host in ("LOCALHOST:8000", "[::1]:8000", "127.0.0.1"):
+            assert c.get("/", headers={"host": host}).status_code == 200, host
 
 
 def test_cross_site_post_and_missing_token_refused(client):
@@ -612,3 +621,24 @@ def test_only_the_latest_results_are_kept(tmp_path):
     assert jobs.get("../../etc") is None
     jobs.close()
     assert not jobs.root.exists()
+
+
+def test_a_flag_range_that_is_not_one_of_the_choices_is_the_default(client):
+    partner = sorted(WORKSHOP.glob("*.xlsx"))[0]
+    for flag in ("²", "9" * 5000):
+        r = client.post("/workshop/merge", data={"token": token(client), "flag_range": flag},
+                        files=[("partners", (partner.name, partner.read_bytes(), XLSX))], follow_redirects=False)
+        assert r.status_code == 303, flag
+
+
+def test_listening_on_every_address_still_refuses_other_names(guide):
+    # A page at evil.example whose name is made to point at this computer (DNS rebinding) is another host.
+    import socket
+
+    app = create_app(guide, host="0.0.0.0")
+    with TestClient(app, base_url=BASE) as c:
+        for host in ("evil.example:8000", "127.0.0.1.evil.example", "", "localhost:80x"):
+            assert c.get("/", headers={"host": host}).status_code == 400, host
+        for host in ("192.168.1.5:8000", "[fe80::1]:8000", "10.0.0.7", "localhost:8000", "127.0.0.1:8000",
+                     f"{socket.gethostname()}:8000"):
+            assert c.get("/", headers={"host": host}).status_code == 200, host

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from pathlib import Path
 
 from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
-from ..problems import Problems
+from ..problems import Problem, Problems
 from .unwrap import Line
 
 MAX_PAGES = 500  # a submission on the national form runs to 40 or 50 pages
+# A PDF's pages are packed: a 1 MB file can hold gigabytes of page content. PDFium reads it in a worker
+# process with a deadline and a memory bound (a 50-page submission reads in a second or two, in ~100 MB).
+READ_SECONDS = 60
+READ_MEMORY = 1024 * 1024 * 1024
 
 
 def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
@@ -23,6 +29,69 @@ def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
     if data.lstrip()[:5] != b"%PDF-":
         problems.error("not-a-pdf", label, "This is not a PDF file (it does not start as a PDF does).")
         return None
+    kind, payload = _in_worker(data, label)
+    if kind == "lines":
+        return payload
+    for p in payload:
+        problems.error(p.code, p.location, p.message)
+    return None
+
+
+def _in_worker(data: bytes, label: str):
+    """("lines", lines) or ("problems", [Problem, ...]), from a worker that is stopped at the bounds."""
+    methods = multiprocessing.get_all_start_methods()
+    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    receive, send = mp.Pipe(duplex=False)
+    worker = mp.Process(target=_work, args=(send, data, label), daemon=True)
+    worker.start()
+    send.close()
+    try:
+        if not receive.poll(READ_SECONDS):
+            return "problems", [Problem("pdf-too-large", "error", label, f"Reading the PDF took longer than "
+                                        f"{READ_SECONDS} seconds and was stopped; a submission reads in seconds. "
+                                        "Import the Word document it was made from.")]
+        return receive.recv()
+    except (EOFError, OSError):
+        return "problems", [Problem("pdf-too-large", "error", label, "Reading the PDF used more memory than "
+                                    "allowed and was stopped (its pages unpack to far more than a submission "
+                                    "holds). Import the Word document it was made from.")]
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+        receive.close()
+
+
+def _work(send, data: bytes, label: str) -> None:
+    _limit_memory()
+    problems = Problems()
+    try:
+        lines = _read(data, label, problems)
+        outcome = ("lines", lines) if lines is not None else ("problems", list(problems))
+    except MemoryError:
+        outcome = ("problems", [Problem("pdf-too-large", "error", label, "Reading the PDF used more memory than "
+                                        "allowed and was stopped. Import the Word document it was made from.")])
+    try:
+        send.send(outcome)
+    finally:
+        send.close()
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + READ_MEMORY
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: the deadline still bounds the reading
+        pass
+
+
+def _read(data: bytes, label: str, problems: Problems) -> list[Line] | None:
     import pypdfium2 as pdfium
 
     lines: list[Line] = []

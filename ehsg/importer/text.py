@@ -181,7 +181,7 @@ def _after_label(text: str, label: str) -> str:
 
 def _score(text: str, did: str, where: str, guide: Guide, problems: Problems) -> int | None:
     lo, hi = guide.scale.minimum, guide.scale.maximum
-    if re.fullmatch(r"[-+]?\d+", text) and lo <= int(text) <= hi:
+    if re.fullmatch(r"[-+]?\d{1,9}", text) and lo <= int(text) <= hi:
         return int(text)
     problems.error("import-score-unreadable", where,
                    f"{did}: the score '{printable(text)}' is not a whole number from {lo} to {hi}; it is left blank.")
@@ -225,7 +225,7 @@ def _form_facts(tail: list[Block], lm: Landmarks, guide: Guide, problems: Proble
             if a:
                 facts["area"] = a.group("area").strip()
             value = m.group("value").strip() or _next_text(tail, i)
-            n = re.match(r"\d+", value or "")
+            n = re.match(r"\d{1,9}(?!\d)", value or "")
             if n and int(n.group()) in models:
                 facts["data_model"] = int(n.group())
             else:
@@ -327,7 +327,7 @@ def _current_model(answer_text: str, after: list[Block], models: set[int]) -> in
                                                                                   norm(answer_text))
     for b in after:
         found += re.findall(r"data model\D{0,12}?(\d+)", norm(b.text))
-    return next((int(n) for n in found if int(n) in models), None)
+    return next((int(n) for n in found if len(n) <= 9 and int(n) in models), None)  # int() refuses 4,300 digits
 
 
 def _next_text(blocks: list[Block], i: int) -> str | None:

@@ -141,8 +141,9 @@ def inspect_package(path: str | os.PathLike, problems: Problems, kind: Kind = XL
         problems.error(kind.large_code, label, f"The file would unpack to {unpacked / 1024 / 1024:,.0f} MB; a "
                        f"self-assessment {kind.noun} is far smaller. It was not opened, to protect this computer.")
         return None
-    members: dict[str, bytes] = {}
     before = len(problems)
+    _check_names(infos, label, kind, problems)
+    members: dict[str, bytes] = {}
     for info in infos:
         where = f"{label}: {info.filename}"
         content = _read_member(z, info, where, kind, problems)
@@ -154,6 +155,29 @@ def inspect_package(path: str | os.PathLike, problems: Problems, kind: Kind = XL
     if len(problems) > before:
         return None
     return Package(path, data, members)
+
+
+def _check_names(infos: list[zipfile.ZipInfo], label: str, kind: Kind, problems: Problems) -> None:
+    """Office writes each part once, under a plain name. Two parts with one name (part names ignore case) let
+    one program read a part another never shows, so such a file is refused, as is a name no part can have."""
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        where = f"{label}: {_shown(name)}"
+        if name.casefold() in seen:
+            problems.error(kind.damaged_code, where, "The file holds two parts with this name; Office never writes "
+                           "that, and programs disagree on which one they read. The file was altered or is "
+                           f"damaged. {kind.save_as}")
+        seen.add(name.casefold())
+        if name.startswith("/") or "\\" in name or ".." in name.split("/") or "\x00" in name:
+            problems.error(kind.damaged_code, where, "This part's name is not one a part of an Office file can "
+                           f"have (it leads out of the file's own folders); the file was altered. {kind.save_as}")
+
+
+def _shown(name: str) -> str:
+    from ..terminal import quoted
+
+    return quoted(name, 120)
 
 
 def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, kind: Kind,

@@ -327,7 +327,7 @@ class _ScanState:
         self.rows += 1
         if r is None:
             self.row += 1
-        elif r.isdigit() and 0 < int(r) <= _EXCEL_ROWS:
+        elif re.fullmatch(r"[0-9]{1,7}", r) and 0 < int(r) <= _EXCEL_ROWS:  # not isdigit(): it takes '²'
             self.row = int(r)
         else:
             problems.error("damaged-workbook", where, f"The sheet '{title}' has a row numbered {_clean(r)!r}, which "
@@ -370,7 +370,7 @@ class _ScanState:
         value = el.findtext(v_tag) if kind == "s" else None
         if kind == "s" and value is not None:
             text = value.strip()
-            if not text.isdigit() or int(text) >= strings:
+            if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) >= strings:
                 at = f"{title}!{column_letter(self.col)}{self.row}"
                 problems.error("damaged-workbook", f"{where} ({at})", f"The cell {at} points to text number "
                                f"{_clean(text)!r}, but the workbook holds {strings:,}; the file is damaged. {_SAVE_AS}")

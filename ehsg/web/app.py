@@ -165,18 +165,37 @@ def where(location: str) -> str:
 
 
 def hosts_for(host: str) -> tuple[str, ...]:
-    """Host names the server answers to: the loopback names, and the bound address if it is another one."""
+    """Host names the server answers to: the loopback names, and the bound address if it is another one.
+
+    Listening on every address, it answers at any address written as numbers, and at this computer's own
+    names; never at another name, which is how a page from elsewhere reaches it (DNS rebinding)."""
     if host in WILDCARD:
-        return ("*",)
+        import socket
+
+        names = (socket.gethostname(), socket.getfqdn(), f"{socket.gethostname()}.local")
+        return tuple(dict.fromkeys(("*", *LOOPBACK, *(n.lower() for n in names if n))))
     bound = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return tuple(dict.fromkeys((*LOOPBACK, bound.lower())))
 
 
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[^\[\]:@/\\\s]+)(?::\d{1,5})?")
+
+
 def host_name(header: str) -> str:
-    header = header.strip().lower()
-    if header.startswith("["):
-        return header[: header.find("]") + 1]
-    return header.rsplit(":", 1)[0] if ":" in header else header
+    """The name in a Host header ('127.0.0.1:8000' → '127.0.0.1'); '' for anything but a name and a port."""
+    match = _HOST.fullmatch(header.strip().lower())
+    return match.group(1) if match else ""
+
+
+def _is_address(name: str) -> bool:
+    """True for a Host name that is an IP address (written as numbers), which no other site can point at us."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return False
+    return True
 
 
 class _TooLarge(Exception):
@@ -194,7 +213,8 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
-        if "*" not in self.allowed and host_name(host) not in self.allowed:
+        name = host_name(host)
+        if name not in self.allowed and not ("*" in self.allowed and _is_address(name)):
             return await self._refuse(send, 400, "Wrong address", "This server answers only at its own address, "
                                       "for example http://127.0.0.1 or http://localhost with its port number.")
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):

@@ -70,6 +70,16 @@ def make(out: Path, case) -> None:
         (out / "export-nested-year.json").write_text(json.dumps(nested), encoding="utf-8")
         case("export-nested-year.json", "export-too-deep", "export-nested-year.json", kind="export")
 
+        # Python reads neither a number of thousands of digits nor, unless asked, a name given twice.
+        text = json.dumps(good, ensure_ascii=False)
+        assert '"5.1": ' in text
+        (out / "export-number-5000-digits.json").write_text(text.replace('"5.1": ', '"5.1": ' + "9" * 5000 + ', "x": ',
+                                                                         1), encoding="utf-8")
+        case("export-number-5000-digits.json", "export-unreadable", "export-number-5000-digits.json", kind="export")
+        (out / "export-repeated-score.json").write_text(text.replace('"5.1": ', '"5.1": 5, "5.1": ', 1),
+                                                        encoding="utf-8")
+        case("export-repeated-score.json", "export-repeated-key", "export-repeated-score.json", kind="export")
+
         (out / "export-not-json.json").write_text('{"area": "Sefton", "scores": {', encoding="utf-8")
         case("export-not-json.json", "export-unreadable", "export-not-json.json: line 1, column 31", kind="export")
 
@@ -90,6 +100,7 @@ def make(out: Path, case) -> None:
 
         csv_case("export-year-fraction.csv", 1, year, "2023.5", "year-invalid", "Year")
         csv_case("export-score-text.csv", 1, score_col, "three", "score-invalid", "Score")
+        csv_case("export-score-400-digits.csv", 1, score_col, "1" + "0" * 400, "score-invalid", "Score")
         csv_case("export-score-blank.csv", 1, score_col, "", "score-missing", "Score")
         csv_case("export-priority-rank.csv", 1, pri, "first", "priority-rank-invalid", "Priority")
 

@@ -204,6 +204,8 @@ def _guides(out: Path, cmd) -> None:
     guide_cmd("guide-prompt-is-header", "guide-duplicate-prompt", "guide.yaml: prompts.working_well")
     folder("guide-scale-text", "guide.yaml", "maximum: 5", 'maximum: "five"')
     guide_cmd("guide-scale-text", "guide-type", "guide.yaml: scale.maximum")
+    folder("guide-scale-5000-digits", "guide.yaml", "maximum: 5", "maximum: " + "9" * 5000)  # int() refuses it
+    guide_cmd("guide-scale-5000-digits", "guide-yaml-syntax", "guide.yaml (line")
     folder("guide-permissions-text", "guide.yaml", "permissions:\n", "permissions: none\nunused_permissions:\n")
     guide_cmd("guide-permissions-text", "guide-type", "guide.yaml: permissions")
     folder("guide-id-escape", "guide.yaml", "id: ehsg-2022", 'id: "ehsg-2022\\e]0;owned\\a"')

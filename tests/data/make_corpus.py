@@ -173,6 +173,14 @@ def workbooks() -> None:
     edit("area-sheet-missing.xlsx", lambda wb: wb.remove(wb["Area"]), "area-sheet-missing", "Area")
     edit("data-model-7.xlsx", area("Data model", 7), "data-model-invalid", "Area!B4")
     edit("data-model-blank.xlsx", area("Data model", None), "data-model-missing", "Area!B4")
+    # Text Python's int() refuses although str.isdigit() accepts it, or refuses for its length.
+    edit("year-superscript-two.xlsx", area("Year", "²"), "year-invalid", "Area!B3")
+    edit("data-model-5000-digits.xlsx", area("Data model", "9" * 5000), "data-model-invalid", "Area!B4")
+    zip_edit("shared-string-superscript.xlsx", area_xml, lambda d: d.replace(b"</sheetData>", b'<row r="99"><c '
+             b'r="A99" t="s"><v>\xc2\xb2</v></c></row></sheetData>'), "damaged-workbook",
+             f"shared-string-superscript.xlsx: {area_xml} (Area!A99)")
+    zip_edit("row-number-superscript.xlsx", area_xml, lambda d: d.replace(b"</sheetData>", b'<row r="\xc2\xb2"><c>'
+             b'<v>1</v></c></row></sheetData>'), "damaged-workbook", f"row-number-superscript.xlsx: {area_xml}")
     edit("priority-twice.xlsx", area("Priority descriptor 2", "7.3"), "priority-duplicate", "Area!B8")
     edit("priority-breaks-rule.xlsx", area("Priority descriptor 3", "5.1"), "priority-rule", "Area")
     edit("priority-not-a-descriptor.xlsx", area("Priority descriptor 1", "Communities"), "priority-unknown",

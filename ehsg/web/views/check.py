@@ -97,7 +97,8 @@ def routes(site: Site) -> list[Route]:
     async def blank(request: Request):
         area = request.query_params.get("area", "").strip()[:200]
         year_text = request.query_params.get("year", "").strip()
-        year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None
+        year = int(year_text) if len(year_text) == 4 and year_text.isascii() and year_text.isdigit() \
+            and 2000 <= int(year_text) <= 2100 else None
         if year_text and year is None:
             raise Refused(400, "Year not understood", f"The year should be four digits, for example 2022. "
                                                       "Go back and correct it, or leave it blank.")

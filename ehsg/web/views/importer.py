@@ -27,7 +27,8 @@ def routes(site: Site) -> list[Route]:
                 return await start(request, "Select one submission (.docx, .pdf or .txt) to import", 400)
             area = str(form.get("area", "")).strip()[:200] or None
             year_text = str(form.get("year", "")).strip()
-            year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None
+            year = int(year_text) if len(year_text) == 4 and year_text.isascii() and year_text.isdigit() \
+                and 2000 <= int(year_text) <= 2100 else None
             if year_text and year is None:
                 return await start(request, "Enter the year as four digits, for example 2022", 400, "year")
             job = site.jobs.new()

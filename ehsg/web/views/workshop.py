@@ -58,7 +58,7 @@ def routes(site: Site) -> list[Route]:
             if len(files) < 1:
                 return await start(request, "Select the partners' workbooks (.xlsx) to merge", 400)
             flag = str(form.get("flag_range", DEFAULT_FLAG_RANGE))
-            flag_range = int(flag) if flag.isdigit() and int(flag) in FLAG_CHOICES else DEFAULT_FLAG_RANGE
+            flag_range = next((c for c in FLAG_CHOICES if str(c) == flag), DEFAULT_FLAG_RANGE)
             job = site.jobs.new()
             job.state.update(kind="workshop", started=time.monotonic(), stage="Receiving the files")
             taken: set[str] = set()
