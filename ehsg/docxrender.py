@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import multiprocessing
 import os
 import re
 import secrets
@@ -124,60 +123,31 @@ def _error(template: Path, problems: list[Problem]) -> TemplateError:
 # --- The worker: everything docxtpl and Jinja do happens here, under a deadline and a memory bound --------
 
 def _in_worker(template: Path, job: str, data: bytes, label: str, context: dict, pictures: dict, epoch):
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    receive, send = mp.Pipe(duplex=False)
-    worker = mp.Process(target=_work, args=(send, job, data, label, context, pictures, epoch), daemon=True)
-    worker.start()
-    send.close()
+    from .bounded import LimitExceeded, run_bounded
+
     try:
-        if not receive.poll(RENDER_SECONDS):
-            outcome = ("problems", [Problem("template-too-slow", "error", label, f"Rendering the template took "
-                                            f"longer than {RENDER_SECONDS} seconds and was stopped (a loop that "
-                                            "runs too long?).")])
+        kind, payload = run_bounded(_work, (job, data, label, context, pictures, epoch), RENDER_SECONDS,
+                                    RENDER_MEMORY)
+    except LimitExceeded as e:
+        if e.kind == "time":
+            payload = [Problem("template-too-slow", "error", label, f"Rendering the template took longer than "
+                               f"{RENDER_SECONDS} seconds and was stopped (a loop that runs too long?).")]
         else:
-            outcome = receive.recv()
-    except (EOFError, OSError):
-        outcome = ("problems", [Problem("template-too-large", "error", label, "Rendering the template stopped "
-                                        "without finishing (it used more memory than allowed?); nothing was "
-                                        "written.")])
-    finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
-        receive.close()
-    kind, payload = outcome
+            payload = [Problem("template-too-large", "error", label, "Rendering the template stopped without "
+                               "finishing (it used more memory than allowed?); nothing was written.")]
+        kind = "problems"
     if kind == "problems":
         raise _error(template, payload)
     return payload
 
 
-def _work(send, job, data, label, context, pictures, epoch) -> None:
-    _limit_memory()
+def _work(job, data, label, context, pictures, epoch):
     try:
-        outcome = ("ok", _JOBS[job](data, label, context, pictures, epoch))
+        return "ok", _JOBS[job](data, label, context, pictures, epoch)
     except _Refused as e:
-        outcome = ("problems", e.problems)
+        return "problems", e.problems
     except BaseException as e:  # anything a template provokes is reported as a problem of the template
-        outcome = ("problems", [_problem_from(e, label)])
-    try:
-        send.send(outcome)
-    finally:
-        send.close()
-
-
-def _limit_memory() -> None:
-    try:
-        import resource
-
-        with open("/proc/self/statm") as f:
-            in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = in_use + RENDER_MEMORY
-        if hard == resource.RLIM_INFINITY or limit < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):  # not Linux: the deadline still bounds the render
-        pass
+        return "problems", [_problem_from(e, label)]
 
 
 class _Refused(Exception):

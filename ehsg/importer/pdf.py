@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from pathlib import Path
 
 from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
@@ -39,56 +37,24 @@ def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
 
 def _in_worker(data: bytes, label: str):
     """("lines", lines) or ("problems", [Problem, ...]), from a worker that is stopped at the bounds."""
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    receive, send = mp.Pipe(duplex=False)
-    worker = mp.Process(target=_work, args=(send, data, label), daemon=True)
-    worker.start()
-    send.close()
+    from ..bounded import LimitExceeded, run_bounded
+
     try:
-        if not receive.poll(READ_SECONDS):
+        return run_bounded(_work, (data, label), READ_SECONDS, READ_MEMORY)
+    except LimitExceeded as e:
+        if e.kind == "time":
             return "problems", [Problem("pdf-too-large", "error", label, f"Reading the PDF took longer than "
                                         f"{READ_SECONDS} seconds and was stopped; a submission reads in seconds. "
                                         "Import the Word document it was made from.")]
-        return receive.recv()
-    except (EOFError, OSError):
         return "problems", [Problem("pdf-too-large", "error", label, "Reading the PDF used more memory than "
                                     "allowed and was stopped (its pages unpack to far more than a submission "
                                     "holds). Import the Word document it was made from.")]
-    finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
-        receive.close()
 
 
-def _work(send, data: bytes, label: str) -> None:
-    _limit_memory()
+def _work(data: bytes, label: str):
     problems = Problems()
-    try:
-        lines = _read(data, label, problems)
-        outcome = ("lines", lines) if lines is not None else ("problems", list(problems))
-    except MemoryError:
-        outcome = ("problems", [Problem("pdf-too-large", "error", label, "Reading the PDF used more memory than "
-                                        "allowed and was stopped. Import the Word document it was made from.")])
-    try:
-        send.send(outcome)
-    finally:
-        send.close()
-
-
-def _limit_memory() -> None:
-    try:
-        import resource
-
-        with open("/proc/self/statm") as f:
-            in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = in_use + READ_MEMORY
-        if hard == resource.RLIM_INFINITY or limit < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):  # not Linux: the deadline still bounds the reading
-        pass
+    lines = _read(data, label, problems)
+    return ("lines", lines) if lines is not None else ("problems", list(problems))
 
 
 def _read(data: bytes, label: str, problems: Problems) -> list[Line] | None:
