@@ -2,127 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import gc
-import os
 import sys
+from pathlib import Path
 
 import click
 
 from . import __version__
-from pathlib import Path
-
-from .errors import EhsgError, InputFileError
-
-GUIDE_HELP = ("Guide data folder, or the name of a bundled edition (default: ehsg-2022, or $EHSG_GUIDE). "
-              "Point it at your own edited copy, e.g. with the official score wording pasted in.")
-
-
-def guide_option(f):
-    return click.option("--guide", "guide_dir", metavar="DIR", default=None, help=GUIDE_HELP)(f)
-
-
-def format_option(f):
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                        show_default=True, help="Readable text, or one JSON object for scripts.")(f)
-
-
-def friendly(f):
-    """Mistakes in input become one clear message and an exit code, never a traceback."""
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except EhsgError as e:
-            click.echo(f"ehsg: {e}", err=True)
-            sys.exit(e.exit_code)
-        except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error of ours
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("ehsg: stopped.", err=True)
-            sys.exit(130)
-        except MemoryError:
-            click.echo("ehsg: ran out of memory on this input; no output was written.", err=True)
-            sys.exit(2)
-        except Exception as e:  # a fault in ehsg itself: say so plainly, keep the details for a report
-            if os.environ.get("EHSG_DEBUG"):
-                raise
-            click.echo(f"ehsg: internal error ({type(e).__name__}: {e}). No output was written. "
-                       "Run again with EHSG_DEBUG=1 for details to report.", err=True)
-            sys.exit(3)
-    return wrapper
-
-
-MAX_OPTION_TEXT = 200  # an area's name; far below the 32,767 characters an Excel cell holds
-
-
-def _plain_text(ctx, param, value):
-    """A text option must be plain text: no control characters (they cannot be stored in a workbook)."""
-    from .terminal import safe
-
-    if value and safe(value) != value:
-        raise click.BadParameter(f"{safe(value)!r} contains control characters; type plain text "
-                                 "[option-control-character].")
-    if value and len(value) > MAX_OPTION_TEXT:
-        raise click.BadParameter(f"this is {len(value):,} characters long; at most {MAX_OPTION_TEXT} are "
-                                 "accepted [option-too-long].")
-    return value
-
-
-def _inputs(*paths):
-    """Every input named must be an ordinary file: a pipe or device is refused at once, never read."""
-    from .outputs import require_regular_file
-
-    for p in paths:
-        if p is not None:
-            require_regular_file(p)
-
-
-class _Command(click.Command):
-    """A command whose 'extra argument' error says what usually causes it: a name with spaces, unquoted."""
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as e:
-            if "unexpected extra argument" in e.message:
-                e.message += ('\nIf a file or folder name has spaces, put the whole name in quotes, '
-                              'e.g. "My workshop/Sefton 2022.xlsx".')
-            raise
-
-
-def _guide_for_document(file, output, template_file, what, guide_dir):
-    """Before a Word document is made: the output's name and ending checked, the inputs ordinary files."""
-    from .outputs import check_ending, refuse_overwriting_inputs
-
-    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
-    check_ending(output, (".docx", ".pdf"), what)
-    _inputs(file, template_file)
-    return _guide(guide_dir)
-
-
-def _write_document(output, inputs, make):
-    """Make a Word document (or a PDF converted from it) in one output transaction; make(path)'s result."""
-    from .outputs import save_as_pdf, writing
-
-    made = []
-
-    def write(path):
-        made.append(make(path))
-
-    with writing([output], inputs=[i for i in inputs if i]):
-        save_as_pdf(output, write) if str(output).lower().endswith(".pdf") else write(output)
-    return made[0]
-
-
-def _guide(guide_dir):
-    from .guide import load_guide_with_warnings
-
-    guide, warnings = load_guide_with_warnings(guide_dir)
-    for w in warnings:
-        click.echo(f"ehsg: {w}", err=True)
-    return guide
+from .cliparts import (QuotingCommand, format_option, friendly, guide_for_document, guide_option, load_guide_data,
+                       plain_text, require_inputs, write_document)
+from .errors import InputFileError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,12 +36,12 @@ def main():
     click.get_current_context().color = True
 
 
-main.command_class = _Command  # every command below, and any added later
+main.command_class = QuotingCommand  # every command below, and any added later
 
 
 @main.command()
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
-@click.option("--area", default="", callback=_plain_text, help="Area name to fill in.")
+@click.option("--area", default="", callback=plain_text, help="Area name to fill in.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None,
               help="Year of the self-assessment to fill in.")
 @click.option("--respondent", is_flag=True,
@@ -168,7 +57,7 @@ def template(output, area, year, respondent, previous, guide_dir):
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
     check_ending(output, (".xlsx",), "template")
-    guide = _guide(guide_dir)
+    guide = load_guide_data(guide_dir)
     kind = KIND_RESPONDENT if respondent else KIND_ASSESSMENT
     last = None
     if previous:
@@ -178,7 +67,7 @@ def template(output, area, year, respondent, previous, guide_dir):
         if not respondent:
             click.echo("ehsg: --previous is for partners' workbooks: add --respondent.", err=True)
             sys.exit(2)
-        _inputs(previous)
+        require_inputs(previous)
         refuse_overwriting_inputs(output, [previous])
         last, problems = load_previous(previous, guide, area)
         for p in problems:
@@ -206,8 +95,8 @@ def check(file, fmt, strict, guide_dir):
     """
     from .check import check_file, render_json, render_text
 
-    _inputs(file)
-    guide = _guide(guide_dir)
+    require_inputs(file)
+    guide = load_guide_data(guide_dir)
     report = check_file(file, guide)
     click.echo(render_json(report) if fmt == "json" else render_text(report, guide))
     failed = not report.valid or (strict and report.warnings)
@@ -227,8 +116,8 @@ def suggest(file, fmt, top, guide_dir):
     from .reader import load_workbook_file
     from .rules import suggest as suggest_rule
 
-    _inputs(file)
-    guide = _guide(guide_dir)
+    require_inputs(file)
+    guide = load_guide_data(guide_dir)
     result = load_workbook_file(file, guide)
     if result.assessment is None:
         for p in result.problems:
@@ -268,8 +157,8 @@ def build(file, output, template_file, draft, date, guide_dir):
     """
     from .submission import build_submission
 
-    guide = _guide_for_document(file, output, template_file, "build", guide_dir)
-    result = _write_document(output, [file, template_file], lambda path: build_submission(
+    guide = guide_for_document(file, output, template_file, "build", guide_dir)
+    result = write_document(output, [file, template_file], lambda path: build_submission(
         file, path, guide, template=template_file, draft=draft, date=date))
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
@@ -294,8 +183,8 @@ def brief(file, output, template_file, draft, date, guide_dir):
     """
     from .brief import build_brief
 
-    guide = _guide_for_document(file, output, template_file, "brief", guide_dir)
-    result = _write_document(output, [file, template_file], lambda path: build_brief(
+    guide = guide_for_document(file, output, template_file, "brief", guide_dir)
+    result = write_document(output, [file, template_file], lambda path: build_brief(
         file, path, guide, template=template_file, draft=draft, date=date))
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
@@ -334,10 +223,10 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
     if pack:
         check_ending(pack, (".docx",), "merge --pack")
         check_output_path(pack)
-    guide = _guide(guide_dir)
+    guide = load_guide_data(guide_dir)
     files = collect_files(list(inputs))
     others = [previous] if previous else []
-    _inputs(*files, *others)
+    require_inputs(*files, *others)
     refuse_overwriting_inputs(output, files + others)
     if pack:
         refuse_overwriting_inputs(pack, files + others + [output])
@@ -378,8 +267,8 @@ def agree(file, output, only, include_flagged, guide_dir):
     from .outputs import check_ending, writing
 
     check_ending(output, (".xlsx",), "agree")
-    _inputs(file)
-    guide = _guide(guide_dir)
+    require_inputs(file)
+    guide = load_guide_data(guide_dir)
     ids = [x.strip() for x in only.split(",") if x.strip()] if only else None
     with writing([output], inputs=[file]):
         r = agree_scores(file, output, guide, only=ids, include_flagged=include_flagged)
@@ -411,8 +300,8 @@ def export_cmd(file, audience, output, guide_dir):
 
     refuse_overwriting_inputs(output, [file])
     check_ending(output, (".xlsx", ".csv", ".json"), "export")
-    _inputs(file)
-    guide = _guide(guide_dir)
+    require_inputs(file)
+    guide = load_guide_data(guide_dir)
     with writing([output], inputs=[file]):
         path = export(file, output, audience, guide)
     click.echo(f"Wrote {path} for {audience}.")
@@ -445,8 +334,8 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
     if output:
         refuse_overwriting_inputs(output, list(files) + ([template] if template else []))
         ending = check_ending(output, (".xlsx", ".docx", ".pdf"), "compare")
-    _inputs(*files, template)
-    guide = _guide(guide_dir)
+    require_inputs(*files, template)
+    guide = load_guide_data(guide_dir)
     loaded, problems = load_all(files, guide)
     for p in problems:
         if p.is_error or p.code in ("other-guide-version", "descriptor-not-comparable"):
@@ -494,9 +383,9 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
     if output:
         check_ending(output, (".xlsx",), "cohort")
         check_output_path(output)
-    guide = _guide(guide_dir)
+    guide = load_guide_data(guide_dir)
     files = _cohort_files(inputs)
-    _inputs(*files)
+    require_inputs(*files)
     if output:
         refuse_overwriting_inputs(output, files)
     show = sys.stderr.isatty()
@@ -562,7 +451,7 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
 
         raise InputFileError(f"The web app needs extra packages ({e.name} is missing): "
                              "pip install 'ehsg[web]'") from e
-    serve(_guide(guide_dir), host, port, open_browser, file)
+    serve(load_guide_data(guide_dir), host, port, open_browser, file)
 
 
 @main.command("import")
@@ -584,8 +473,8 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
     from .terminal import safe
 
     check_ending(output, (".xlsx",), "import")
-    _inputs(source)
-    guide = _guide(guide_dir)
+    require_inputs(source)
+    guide = load_guide_data(guide_dir)
     with writing([output], inputs=[source]):
         result = import_to_workbook(source, output, guide, area=area, year=year)
     if fmt == "json":
@@ -619,8 +508,8 @@ def check_template_cmd(file, guide_dir):
     """
     from .submission import check_template
 
-    _inputs(file)
-    result = check_template(file, _guide(guide_dir))
+    require_inputs(file)
+    result = check_template(file, load_guide_data(guide_dir))
     if result["unknown"]:
         click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
         for name in result["unknown"]:

@@ -100,7 +100,7 @@ def routes(site: Site) -> list[Route]:
         year = int(year_text) if len(year_text) == 4 and year_text.isascii() and year_text.isdigit() \
             and 2000 <= int(year_text) <= 2100 else None
         if year_text and year is None:
-            raise Refused(400, "Year not understood", f"The year should be four digits, for example 2022. "
+            raise Refused(400, "Year not understood", "The year should be four digits, for example 2022. "
                                                       "Go back and correct it, or leave it blank.")
         kind = KIND_RESPONDENT if request.query_params.get("kind") == "partner" else KIND_ASSESSMENT
         job = site.jobs.new()
