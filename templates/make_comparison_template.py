@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement
 from docx.shared import Cm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_template import NAVY, cell_lines, cell_text, field, para, set_widths, table  # noqa: E402
+from make_template import NAVY, cell_lines, cell_text, header_footer, para, set_widths, table  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "comparison.docx"
 
@@ -52,15 +52,7 @@ def build() -> Document:
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin = section.bottom_margin = Cm(2)
-    header = section.header.paragraphs[0]
-    header.text = "{{ kind }} · {{ title }} · Early Help System Guide · guide {{ guide_stamp }}"
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Page ")
-    field(footer, "PAGE")
-    footer.add_run(" of ")
-    field(footer, "NUMPAGES")
+    header_footer(doc, "{{ kind }} · {{ title }} · Early Help System Guide · guide {{ guide_stamp }}", footer_tail="")
 
     para(doc, "Early Help System Guide: {{ kind }}", style="Title")
     para(doc, "{{ title }}", style="Subtitle")

@@ -154,7 +154,8 @@ def styled(doc):
     section.top_margin = section.bottom_margin = Cm(2)
 
 
-def header_footer(doc, header_text):
+def header_footer(doc, header_text, footer_tail="{{ draft_footer }}"):
+    """The header's text on the right; "Page X of Y" centred in the footer, then `footer_tail`."""
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.text = header_text
@@ -165,7 +166,8 @@ def header_footer(doc, header_text):
     field(footer, "PAGE")
     footer.add_run(" of ")
     field(footer, "NUMPAGES")
-    footer.add_run("{{ draft_footer }}")
+    if footer_tail:
+        footer.add_run(footer_tail)
 
 
 def draft_block(doc):

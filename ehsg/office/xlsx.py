@@ -108,6 +108,11 @@ def _clean(text: str) -> str:
     return quoted(text, 200)
 
 
+def _strict(label: str, problems: Problems) -> None:
+    problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', which ehsg "
+                   "does not read. Open it in Excel and save it as an ordinary 'Excel Workbook (.xlsx)'.")
+
+
 def _sheet_parts(pkg: Package, label: str, problems: Problems) -> list[_SheetPart] | None:
     """Each worksheet's title and part, through workbook.xml and its relationships (wherever a part is stored)."""
     book = _parse(pkg.members["xl/workbook.xml"], f"{label}: xl/workbook.xml", problems)
@@ -115,8 +120,7 @@ def _sheet_parts(pkg: Package, label: str, problems: Problems) -> list[_SheetPar
         return None
     ns = _namespace(book.tag)
     if ns == _STRICT_NS:
-        problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', which ehsg "
-                       "does not read. Open it in Excel and save it as an ordinary 'Excel Workbook (.xlsx)'.")
+        _strict(label, problems)
         return None
     if ns != _MAIN_NS:
         problems.error("damaged-workbook", f"{label}: xl/workbook.xml", f"This part is not an Excel workbook's "
@@ -210,8 +214,7 @@ def _scan_sheet(content: bytes, part: _SheetPart, label: str, strings: int, prob
             return None
         ns = _namespace(root.tag)
         if ns == _STRICT_NS:
-            problems.error("strict-ooxml", label, "This workbook is saved as 'Strict Open XML Spreadsheet', which ehsg "
-                           "does not read. Open it in Excel and save it as an ordinary 'Excel Workbook (.xlsx)'.")
+            _strict(label, problems)
             return None
         q = f"{{{ns}}}" if ns else ""
         cell_tag, f_tag, v_tag = f"{q}c", f"{q}f", f"{q}v"

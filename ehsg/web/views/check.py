@@ -58,31 +58,27 @@ def routes(site: Site) -> list[Route]:
                          not_permitted=[p for p in site.guide.permissions if p not in permitted],
                          draft_banner=DRAFT_BANNER, filename=job.state["path"].name)
 
-    async def submission(request: Request):
+    async def word_document(request: Request, what: str, make, refusal: tuple[str, str]):
+        """The submission or the briefing, made on demand from the checked workbook (a draft while it has
+        errors); `make` is the library call the command uses."""
         job = site.job(request, "check")
-        report = job.state["report"]
-        if report.assessment is None:
-            raise Refused(409, "No document can be made", "This file could not be read as a workbook, so there is "
-                                                          "nothing to put in a submission. Fix the problems listed.")
-        draft = bool(report.errors)
-        stem = job.state["path"].stem
-        name = f"{stem} DRAFT submission.docx" if draft else f"{stem} submission.docx"
+        if job.state["report"].assessment is None:
+            raise Refused(409, *refusal)
+        draft = bool(job.state["report"].errors)
+        name = f"{job.state['path'].stem}{' DRAFT' if draft else ''} {what}.docx"
         out = job.output(name)
-        await run_in_threadpool(job.make, out, lambda: build_submission(job.state["path"], out, site.guide, None, draft))
+        await run_in_threadpool(job.make, out, lambda: make(job.state["path"], out, site.guide, None, draft))
         return download(out, name, DOCX)
 
+    async def submission(request: Request):
+        return await word_document(request, "submission", build_submission, (
+            "No document can be made", "This file could not be read as a workbook, so there is nothing to put "
+                                       "in a submission. Fix the problems listed."))
+
     async def briefing(request: Request):
-        job = site.job(request, "check")
-        report = job.state["report"]
-        if report.assessment is None:
-            raise Refused(409, "No briefing can be made", "This file could not be read as a workbook, so there is "
-                                                          "nothing to brief on. Fix the problems listed.")
-        draft = bool(report.errors)
-        stem = job.state["path"].stem
-        name = f"{stem} DRAFT briefing.docx" if draft else f"{stem} briefing.docx"
-        out = job.output(name)
-        await run_in_threadpool(job.make, out, lambda: build_brief(job.state["path"], out, site.guide, None, draft))
-        return download(out, name, DOCX)
+        return await word_document(request, "briefing", build_brief, (
+            "No briefing can be made", "This file could not be read as a workbook, so there is nothing to brief "
+                                       "on. Fix the problems listed."))
 
     async def export_file(request: Request):
         job = site.job(request, "check")
