@@ -1,4 +1,9 @@
-"""A Word submission as blocks: body paragraphs and table cells' paragraphs in document order."""
+"""A Word submission as blocks: body paragraphs and table cells' paragraphs in document order.
+
+The package is inspected here (size, packing, entities); python-docx then reads it in a worker process
+with a deadline and a memory bound, as PDFs are read: a Word file within every size limit can still
+unpack to a body of a hundred megabytes that takes minutes and gigabytes to walk.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from .blocks import Block
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A 50-page submission reads in about a second, in well under 200 MB.
+READ_SECONDS = 60
+READ_MEMORY = 1024 * 1024 * 1024
 
 
 def docx_blocks(path: Path, problems: Problems) -> list[Block] | None:
@@ -23,14 +31,52 @@ def docx_blocks(path: Path, problems: Problems) -> list[Block] | None:
             problems.items[before:] = [Problem("old-word-document", p.severity, p.location, p.message)
                                        if p.code == DOCX.not_code else p for p in problems.items[before:]]
         return None
+    kind, payload = _in_worker(package.data, path.name)
+    if kind == "blocks":
+        return payload
+    for p in payload:
+        problems.error(p.code, p.location, p.message)
+    return None
+
+
+def _in_worker(data: bytes, label: str):
+    """("blocks", blocks) or ("problems", [Problem, ...]), from a worker that is stopped at the bounds."""
+    from ..bounded import LimitExceeded, run_bounded
+
+    try:
+        return run_bounded(_work, (data, label), READ_SECONDS, READ_MEMORY)
+    except LimitExceeded as e:
+        why = (f"took longer than {READ_SECONDS} seconds" if e.kind == "time" else "used more memory than allowed")
+        return "problems", [Problem("docx-too-large", "error", label, f"Reading the Word document {why} and was "
+                                    "stopped: its text unpacks to far more than a submission holds. Check that "
+                                    "this is the submission, or save it again from Word and import that file.")]
+
+
+def _work(data: bytes, label: str):
+    import io
+
     from docx import Document
 
     try:
-        doc = Document(package.open())
+        doc = Document(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as e:  # python-docx meets a part it cannot make sense of: the file is damaged
-        problems.error(DOCX.damaged_code, path.name, f"The Word document is damaged and cannot be read ({type(e).__name__}).")
-        return None
-    return _margins(doc) + list(_body(doc))
+        if _out_of_memory(e):
+            raise MemoryError from None
+        return "problems", [Problem(DOCX.damaged_code, "error", label,
+                                    f"The Word document is damaged and cannot be read ({type(e).__name__}).")]
+    return "blocks", _margins(doc) + list(_body(doc))
+
+
+def _out_of_memory(e: Exception) -> bool:
+    """libxml2 reports an allocation that failed at the memory bound as a syntax error, not a MemoryError."""
+    from lxml import etree
+
+    if not isinstance(e, etree.XMLSyntaxError):
+        return False
+    message = str(e).casefold()
+    return "memory" in message or message.startswith("unknown error")
 
 
 def _margins(doc) -> list[Block]:
