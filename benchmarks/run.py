@@ -40,6 +40,7 @@ class Figure:
     floor_mb: float
     target: str
     limit: float | None = None
+    memory_limit_mb: float | None = None   # set when the target is a peak memory, not a ratio
 
     @property
     def ratio(self) -> float:
@@ -47,6 +48,8 @@ class Figure:
 
     @property
     def verdict(self) -> str:
+        if self.memory_limit_mb is not None:
+            return "met" if self.peak_mb <= self.memory_limit_mb else "NOT met"
         if self.limit is None:
             return ""
         return "met" if self.ratio <= self.limit else "NOT met"
@@ -103,6 +106,9 @@ def main() -> int:
             reps = max(1, repeats if job.repeats is None else min(repeats, job.repeats))
             seconds, mb, floor_s, floor_mb = measure_pair(job.command, job.floor, work, reps, job.repeats is None)
             fig = Figure(job.name, seconds, mb, job.floor_name, floor_s, floor_mb, job.target, job.limit)
+            like = next((f for f in figures if f.name == job.memory_like), None)
+            if like is not None:
+                fig.memory_limit_mb = like.peak_mb * 1.10
             figures.append(fig)
             print(f"{fig.name:<28} {fig.seconds:7.3f} s {fig.peak_mb:6.1f} MB | floor ({fig.floor_name}) "
                   f"{fig.floor_seconds:7.3f} s {fig.floor_mb:6.1f} MB | ratio {fig.ratio:5.2f} | target: "
