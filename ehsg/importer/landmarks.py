@@ -8,20 +8,6 @@ from dataclasses import dataclass
 
 from ..guide import Descriptor, Guide
 
-# Wording of the form that the guide data does not hold yet. Each is used only when the guide data has no
-# entry for it (guide.form, once the edition's form wording is in descriptors/), and only to recognise a
-# document's landmarks, never to write text.
-_FALLBACK_FIELDS = {
-    "earned_autonomy.heading": "Earned Autonomy Criteria and Eligibility – for information only",
-    "selection.heading": "Selection of Descriptors",
-    "permissions.heading": "Permission to Share",
-    "selection.changed_question": "Do you think that {area}'s data model has changed since you submitted the "
-                                  "data survey{anything}? {answer}",
-    "selection.chosen": "Descriptor {ordinal}: {id} – {section}",
-}
-_FALLBACK_ORDINALS = ("one", "two", "three", "four", "five", "six")
-_FALLBACK_ANSWERS = {"yes": "Yes", "no": "No"}
-
 _DASHES = str.maketrans({"–": "-", "—": "-", "‒": "-", "−": "-", "‐": "-", "‑": "-",
                          "‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "\u00a0": " "})
 
@@ -31,18 +17,6 @@ def norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     text = " ".join(text.split()).casefold()
     return text.rstrip(" :")
-
-
-def _form_field(guide: Guide, key: str) -> str:
-    form = getattr(guide, "form", None)
-    value = getattr(form, "fields", {}).get(key) if form is not None else None
-    return value or _FALLBACK_FIELDS[key]
-
-
-def _form_list(guide: Guide, key: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    form = getattr(guide, "form", None)
-    value = getattr(form, "lists", {}).get(key) if form is not None else None
-    return tuple(value) if value else fallback
 
 
 def _template_regex(template: str, groups: dict[str, str]) -> re.Pattern:
@@ -123,17 +97,16 @@ _HEADING = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\s*[-–—‒−]\s*(\S.*)$", r
 def landmarks(guide: Guide) -> Landmarks:
     survey_wording = re.escape(norm(guide.data_survey))
     survey = re.compile(r"^(?P<area>.+?)'s data model \(" + survey_wording + r"\)\s*:?\s*(?P<value>.*)$", re.S)
-    answers = getattr(getattr(guide, "form", None), "fields", {}) or {}
-    yes = answers.get("answers.yes") or _FALLBACK_ANSWERS["yes"]
-    no = answers.get("answers.no") or _FALLBACK_ANSWERS["no"]
-    changed = _template_regex(_form_field(guide, "selection.changed_question"),
+    fields = guide.form.fields
+    yes, no = fields["answers.yes"], fields["answers.no"]
+    changed = _template_regex(fields["selection.changed_question"],
                               {"area": r"(?P<area>.+?)", "answer": r"(?P<answer>.*)$"})
-    ordinals = _form_list(guide, "selection.ordinals", _FALLBACK_ORDINALS)
+    ordinals = guide.form.lists["selection.ordinals"]
     # only the part up to the descriptor's id is needed; what follows it (the section) is not read
-    chosen = _template_regex(_form_field(guide, "selection.chosen").split("{id}")[0] + "{id}",
+    chosen = _template_regex(fields["selection.chosen"].split("{id}")[0] + "{id}",
                              {"ordinal": r"(?P<ordinal>" + "|".join(re.escape(norm(o)) for o in ordinals) + r"|\d)",
                               "id": r"(?P<rest>.*)$"})
-    stops = [norm(_form_field(guide, k)) for k in
+    stops = [norm(fields[k]) for k in
              ("earned_autonomy.heading", "selection.heading", "permissions.heading")]
     stops += [norm(e.note) for e in guide.earned_autonomy]
     stops += [norm(t) for t in guide.priority_rule.text]
