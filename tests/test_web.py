@@ -352,6 +352,22 @@ def test_cross_site_post_and_missing_token_refused(client):
     assert ok.status_code == 200
 
 
+def test_another_website_cannot_make_the_server_work_by_embedding_its_addresses(client, app):
+    # <img src="http://127.0.0.1:8000/template"> on another site would otherwise make a workbook job.
+    root = app.state.site.jobs.root
+    before = sorted(root.iterdir()) if root.exists() else []
+    for site in ("cross-site", "same-site"):
+        r = client.get("/template", params={"area": "Sefton", "year": "2023"}, headers={"sec-fetch-site": site})
+        assert r.status_code == 403 and "Another website" in r.text
+        assert client.get("/static/ehsg.css", headers={"sec-fetch-site": site}).status_code == 403
+        # a link from elsewhere to the start page still opens it
+        assert client.get("/", headers={"sec-fetch-site": site}).status_code == 200
+    assert (sorted(root.iterdir()) if root.exists() else []) == before
+    for site in ("same-origin", "none"):
+        assert client.get("/template", params={"area": "Sefton", "year": "2023"},
+                          headers={"sec-fetch-site": site}).status_code == 200
+
+
 def test_another_servers_token_is_refused(guide, client):
     other = create_app(guide)
     with TestClient(other, base_url=BASE) as c:

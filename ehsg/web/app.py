@@ -217,9 +217,14 @@ class Guard:
         if name not in self.allowed and not ("*" in self.allowed and _is_address(name)):
             return await self._refuse(send, 400, "Wrong address", "This server answers only at its own address, "
                                       "for example http://127.0.0.1 or http://localhost with its port number.")
+        fetch_site = headers.get("sec-fetch-site")
+        if scope["method"] in ("GET", "HEAD") and fetch_site in ("cross-site", "same-site") and scope["path"] != "/":
+            # Another website may link to the start page, never make this server do work (a blank workbook,
+            # a download) by embedding one of its addresses in its own page.
+            return await self._refuse(send, 403, "Refused", "Another website tried to open this page of ehsg. "
+                                      "Open ehsg from its own address and try again.")
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
-            fetch_site = headers.get("sec-fetch-site")
             same = origin is None or origin == f"{scope.get('scheme', 'http')}://{host}" or \
                 (origin == "null" and fetch_site == "same-origin")   # a privacy setting may hide the origin
             if not same or fetch_site in ("cross-site", "same-site"):
