@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +72,8 @@ def check_file(path: str | Path, guide: Guide) -> CheckReport:
 
 
 def render_json(report: CheckReport) -> str:
+    import json
+
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
 
 

@@ -44,3 +44,13 @@ def test_exit_codes_and_the_whole_output_survive_the_fast_exit(tmp_path):
     built = ehsg("build", str(EXAMPLE), "-o", str(tmp_path / "out.docx"))
     assert built.returncode == 0 and (tmp_path / "out.docx").stat().st_size > 10_000
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_check_imports_only_what_reading_needs():
+    res = ehsg("check", str(EXAMPLE))
+    assert res.returncode == 0 and "Result: valid" in res.stdout
+    loaded = imported(res)
+    # ehsg.outputs itself is light (it checks that inputs are ordinary files); what it writes with is not
+    assert not loaded & {"ehsg.workshop", "ehsg.consolidate", "ehsg.docxrender", "ehsg.brief",
+                         "subprocess", "tempfile", "json", "openpyxl", "docx", "docxtpl", "jinja2", "PIL"}
+    assert not {m.split(".")[0] for m in loaded} & {"openpyxl", "docx", "docxtpl", "jinja2", "PIL", "lxml_html_clean"}
