@@ -14,6 +14,8 @@ from .rules import EarnedAutonomyResult, PriorityResult, check_priorities, earne
 
 @dataclass(frozen=True)
 class CheckReport:
+    """Everything `ehsg check` found in one workbook, and the rules' results."""
+
     file: str
     guide: Guide
     assessment: Assessment | None

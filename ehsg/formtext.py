@@ -32,12 +32,16 @@ TOP = ("edition", "front") + tuple(FIELDS)
 
 @dataclass(frozen=True)
 class Block:
+    """One paragraph of the form's front matter."""
+
     kind: str  # text, heading or lost (see BLOCK_KINDS)
     text: str
 
 
 @dataclass(frozen=True)
 class FrontPart:
+    """One headed part of the form's front matter."""
+
     heading: str
     blocks: tuple[Block, ...]
 

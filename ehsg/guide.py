@@ -21,6 +21,8 @@ _ID = re.compile(r"^(\d+)\.(\d+)$")
 
 @dataclass(frozen=True)
 class Descriptor:
+    """One scored descriptor, its wording verbatim from the guide."""
+
     id: str
     section: int
     title: str
@@ -36,6 +38,8 @@ class Descriptor:
 
 @dataclass(frozen=True)
 class Section:
+    """One scored section of the guide and its descriptors."""
+
     number: int
     name: str
     kind: str
@@ -44,6 +48,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Prompts:
+    """The three questions the form asks of every descriptor."""
+
     score: str
     working_well: str
     next: str
@@ -51,6 +57,8 @@ class Prompts:
 
 @dataclass(frozen=True)
 class Scale:
+    """The score scale and, where a partnership has added it, the official wording of each level."""
+
     minimum: int
     maximum: int
     levels: dict  # score -> official wording; empty until a partnership fills it in
@@ -61,6 +69,8 @@ class Scale:
 
 @dataclass(frozen=True)
 class Permission:
+    """One question of the form about who may see the self-assessment."""
+
     id: str
     label: str
     audience: str
@@ -71,6 +81,8 @@ class Permission:
 
 @dataclass(frozen=True)
 class Service:
+    """One kind of service the form lists in its Early Help System part."""
+
     id: str
     name: str
     text: str
@@ -79,6 +91,8 @@ class Service:
 
 @dataclass(frozen=True)
 class DataModel:
+    """One of the data models an area declares in the data survey."""
+
     number: int
     name: str
     definition: str
@@ -86,6 +100,8 @@ class DataModel:
 
 @dataclass(frozen=True)
 class PriorityBand:
+    """How many data and service descriptors areas with these data models must choose."""
+
     data_models: tuple[int, ...]
     data: int
     service: int
@@ -93,6 +109,8 @@ class PriorityBand:
 
 @dataclass(frozen=True)
 class PriorityRule:
+    """The rule for choosing priority descriptors, band by data model."""
+
     count: int
     source: str
     text: tuple[str, ...]
@@ -107,6 +125,8 @@ class PriorityRule:
 
 @dataclass(frozen=True)
 class Threshold:
+    """One Earned Autonomy minimum score, as the criteria table gives it."""
+
     descriptor: str
     minimum: int
     heading: str = ""    # the section name the form prints above the criterion
@@ -115,6 +135,8 @@ class Threshold:
 
 @dataclass(frozen=True)
 class EarnedAutonomy:
+    """The Earned Autonomy minimum scores of one prospectus year."""
+
     year: int
     source: str
     note: str
@@ -123,6 +145,8 @@ class EarnedAutonomy:
 
 @dataclass(frozen=True)
 class VisionSection:
+    """The guide's vision statements for one section."""
+
     section: int
     name: str
     statements: tuple[str, ...]

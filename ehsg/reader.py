@@ -36,6 +36,8 @@ def cell_ref(ws, row: int, col: int) -> str:
 
 @dataclass
 class LoadResult:
+    """A workbook read: the assessment (None when unreadable), every problem, and its ehsg sheet's values."""
+
     assessment: Assessment | None
     problems: Problems
     meta: dict
