@@ -21,6 +21,7 @@ from . import __version__
 
 FORMAT = 1
 MAX_ENTRY_BYTES = 8_000_000  # a guide file is at most 2 MB of YAML (ehsg.yamlsource.MAX_YAML_BYTES)
+MAX_ENTRIES = 60  # ten editions' or edits' worth of six files; the oldest go first
 _SCALARS = (str, int, float, bool, type(None))
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # as ehsg.yamlsource refuses in guide text
 
@@ -99,8 +100,21 @@ def put(raw: bytes, data: Any, lines: dict[str, int]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        _prune(where)
     except (OSError, ValueError, TypeError, RecursionError, _Bad):
         return
+
+
+def _prune(where: Path) -> None:
+    """Keep the newest MAX_ENTRIES entries: each edit of a guide file adds one, and none is ever reused after."""
+    entries = []
+    for e in os.scandir(where):
+        if e.name.endswith(".json") and e.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                entries.append((e.stat(follow_symlinks=False).st_mtime, e.path))
+    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _encode(value: Any) -> Any:

@@ -157,3 +157,13 @@ def test_turned_off_or_unwritable_it_is_silently_not_used(tmp_path, cache_home, 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert _load(f)[0].data == {"title": "first"}
     assert list((tmp_path / "home" / ".cache" / "ehsg" / "guide").glob("*.json"))
+
+
+def test_only_the_newest_entries_are_kept(tmp_path, cache_home, monkeypatch):
+    monkeypatch.setattr(guidecache, "MAX_ENTRIES", 3)
+    f = tmp_path / "a.yaml"
+    for i in range(6):
+        f.write_text(f"title: edit {i}\n")
+        _load(f)
+    kept = list(cache_home.glob("*.json"))
+    assert len(kept) == 3 and guidecache.key(f.read_bytes()) + ".json" in {k.name for k in kept}
