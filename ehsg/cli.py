@@ -31,6 +31,7 @@ def main():
 
 
 main.command_class = QuotingCommand  # every command below, and any added later
+FILE = click.Path(dir_okay=False)  # one for every file argument: each click.Path looks up its name's translation
 
 
 def command(name=None):
@@ -84,7 +85,7 @@ def template(output, area, year, respondent, previous, guide_dir):
 
 
 @command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @format_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @guide_option
@@ -102,7 +103,7 @@ def check(file, fmt, strict, guide_dir):
 
 
 @command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @format_option
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidates to list.")
 @guide_option
@@ -137,7 +138,7 @@ def suggest(file, fmt, top, guide_dir):
 
 
 @command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @click.option("-o", "--output", required=True, metavar="SUBMISSION.docx", help="Word document to write.")
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/submission.docx.")
@@ -163,7 +164,7 @@ def build(file, output, template_file, draft, date, guide_dir):
 
 
 @command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/briefing.docx.")
@@ -241,7 +242,7 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
 
 
 @command()
-@click.argument("file", type=click.Path(dir_okay=False), metavar="CONSOLIDATED.xlsx")
+@click.argument("file", type=FILE, metavar="CONSOLIDATED.xlsx")
 @click.option("-o", "--output", required=True, metavar="AGREED.xlsx", help="Workbook to write (a copy).")
 @click.option("--only", metavar="IDS", default=None,
               help="Only these descriptors, comma-separated, e.g. 5.1,7.3 (flagged ones included if named).")
@@ -270,7 +271,7 @@ def agree(file, output, only, include_flagged, guide_dir):
 
 
 @command("export")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @click.option("--for", "audience", required=True, type=click.Choice(["dfe", "coordinators", "ogd"]),
               help="dfe: full results with narrative; coordinators, ogd: scores and priorities only.")
 @click.option("-o", "--output", required=True, metavar="OUT.xlsx|.csv|.json", help="File to write; its ending "
@@ -410,7 +411,7 @@ def _cohort_files(inputs):
 
 
 @command("serve")
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.argument("file", required=False, type=FILE)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer's own (127.0.0.1) lets others on the network in.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
@@ -430,7 +431,7 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
 
 
 @command("import")
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", type=FILE)
 @click.option("-o", "--output", required=True, metavar="WORKBOOK.xlsx", help="Workbook to write.")
 @click.option("--area", default=None, help="Area name, where the document does not give it.")
 @click.option("--year", type=int, default=None, help="Year of the self-assessment, where the document does not give it.")
@@ -471,7 +472,7 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
 
 
 @command("check-template")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=FILE)
 @guide_option
 @friendly
 def check_template_cmd(file, guide_dir):
