@@ -19,7 +19,7 @@ from typing import Any
 
 from . import __version__
 
-FORMAT = 1
+FORMAT = 1  # raise it whenever ehsg.yamlsource changes what a parse gives (values or lines)
 MAX_ENTRY_BYTES = 8_000_000  # a guide file is at most 2 MB of YAML (ehsg.yamlsource.MAX_YAML_BYTES)
 MAX_ENTRIES = 60  # ten editions' or edits' worth of six files; the oldest go first
 _SCALARS = (str, int, float, bool, type(None))
