@@ -9,8 +9,9 @@ import sys
 def run() -> None:
     """The console entry point.
 
-    `--version` needs nothing imported. Any other command runs through the click CLI; once it has
-    returned, every output is written, closed and renamed into place (ehsg.outputs), so the process
+    `--version` needs nothing imported; the top-level help (`--help`, `-h`, no arguments) only
+    ehsg.helptext, which draws click's page without click. Any other command runs through the click CLI;
+    once it has returned, every output is written, closed and renamed into place (ehsg.outputs), so the process
     flushes what it printed and exits without the interpreter's teardown of every loaded module,
     which is a sixth of a short command's time.
     """
@@ -19,6 +20,21 @@ def run() -> None:
 
         print(f"ehsg, version {__version__}")
         return
+    from .helptext import HELP_ARGS, program_name, terminal_width, top_help
+
+    if sys.argv[1:] in HELP_ARGS:
+        page = top_help(program_name(), terminal_width())
+        if sys.argv[1:]:
+            print(page)
+            return
+        print(page, file=sys.stderr)  # a bare `ehsg` is a usage mistake: click's page on stderr, exit 2
+        sys.stderr.flush()
+        os._exit(2)
+    import gc
+
+    # Loading a workbook makes hundreds of thousands of small objects, and importing the command line tens of
+    # thousands; Python's default collection threshold (700) spends time collecting nothing (the CLI sets it too).
+    gc.set_threshold(50_000, 20, 20)
     from .cli import main
 
     try:

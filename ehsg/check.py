@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from .rules import EarnedAutonomyResult, PriorityResult, check_priorities, earne
 
 @dataclass(frozen=True)
 class CheckReport:
+    """Everything `ehsg check` found in one workbook, and the rules' results."""
+
     file: str
     guide: Guide
     assessment: Assessment | None
@@ -73,6 +74,8 @@ def check_file(path: str | Path, guide: Guide) -> CheckReport:
 
 
 def render_json(report: CheckReport) -> str:
+    import json
+
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 from pathlib import Path
 
@@ -12,19 +13,12 @@ from . import __version__
 from .cliparts import (QuotingCommand, format_option, friendly, guide_for_document, guide_option, load_guide_data,
                        plain_text, require_inputs, write_document)
 from .errors import InputFileError
+from .helptext import GROUP_HELP, SUMMARIES, VERSION_HELP
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ehsg")
+@click.group(help=GROUP_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ehsg", help=VERSION_HELP)
 def main():
-    """Early Help System Guide self-assessment: workbook, check, priorities and Word submission.
-
-    \b
-    Typical flow:
-      ehsg template -o workshop.xlsx --area "Sefton"
-      ehsg check workshop.xlsx
-      ehsg build workshop.xlsx -o submission.docx
-    """
     # Loading a workbook makes hundreds of thousands of small objects; Python's default
     # collection threshold (700) then spends a sixth of a build collecting nothing.
     gc.set_threshold(50_000, 20, 20)
@@ -37,9 +31,18 @@ def main():
 
 
 main.command_class = QuotingCommand  # every command below, and any added later
+FILE = click.Path(dir_okay=False)  # one for every file argument: each click.Path looks up its name's translation
 
 
-@main.command()
+def command(name=None):
+    """A command of the group: its help is its summary (ehsg.helptext, which --help lists), then its docstring."""
+    def register(f):
+        more = inspect.cleandoc(f.__doc__ or "")
+        return main.command(name, help=SUMMARIES[name or f.__name__] + (f"\n\n{more}" if more else ""))(f)
+    return register
+
+
+@command()
 @click.option("-o", "--output", required=True, metavar="FILE.xlsx", help="Workbook to write.")
 @click.option("--area", default="", callback=plain_text, help="Area name to fill in.")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None,
@@ -52,7 +55,6 @@ main.command_class = QuotingCommand  # every command below, and any added later
 @guide_option
 @friendly
 def template(output, area, year, respondent, previous, guide_dir):
-    """Write a blank workshop workbook to hand out."""
     from .outputs import check_ending, writing
     from .workbook import KIND_ASSESSMENT, KIND_RESPONDENT, write_template
 
@@ -82,17 +84,14 @@ def template(output, area, year, respondent, previous, guide_dir):
                + (f", with last time's answers from {previous}" if last is not None else "") + ".")
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@command()
+@click.argument("file", type=FILE)
 @format_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @guide_option
 @friendly
 def check(file, fmt, strict, guide_dir):
-    """Check a filled workbook: every problem, Earned Autonomy, and the priority rule.
-
-    Exit 0 when valid, 1 when the workbook has errors, 2 when the check could not run.
-    """
+    """Exit 0 when valid, 1 when the workbook has errors, 2 when the check could not run."""
     from .check import check_file, render_json, render_text
 
     require_inputs(file)
@@ -103,14 +102,13 @@ def check(file, fmt, strict, guide_dir):
     sys.exit(1 if failed else 0)
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@command()
+@click.argument("file", type=FILE)
 @format_option
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many candidates to list.")
 @guide_option
 @friendly
 def suggest(file, fmt, top, guide_dir):
-    """Suggest priority descriptors the data-model rule allows, ranked with reasons."""
     import json
 
     from .reader import load_workbook_file
@@ -139,8 +137,8 @@ def suggest(file, fmt, top, guide_dir):
         click.echo(f"  {i:2}. {c.id:5} {c.kind:7} {d.short[:50]:<50} {'; '.join(c.reasons)}")
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@command()
+@click.argument("file", type=FILE)
 @click.option("-o", "--output", required=True, metavar="SUBMISSION.docx", help="Word document to write.")
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/submission.docx.")
@@ -150,9 +148,7 @@ def suggest(file, fmt, top, guide_dir):
 @guide_option
 @friendly
 def build(file, output, template_file, draft, date, guide_dir):
-    """Build the national form, with the area's answers, from a checked workbook.
-
-    Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
+    """Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
     Every warning the build acts on is repeated here.
     """
     from .submission import build_submission
@@ -167,8 +163,8 @@ def build(file, output, template_file, draft, date, guide_dir):
                f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@command()
+@click.argument("file", type=FILE)
 @click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
 @click.option("--template", "template_file", metavar="FILE.docx", default=None,
               help="Your own restyled copy of templates/briefing.docx.")
@@ -177,10 +173,7 @@ def build(file, output, template_file, draft, date, guide_dir):
 @guide_option
 @friendly
 def brief(file, output, template_file, draft, date, guide_dir):
-    """Write a one-or-two-page briefing (score chart, section averages, Earned Autonomy, priorities).
-
-    For a director or a scrutiny committee; it is not the national form (that is 'ehsg build').
-    """
+    """For a director or a scrutiny committee; it is not the national form (that is 'ehsg build')."""
     from .brief import build_brief
 
     guide = guide_for_document(file, output, template_file, "brief", guide_dir)
@@ -191,7 +184,7 @@ def brief(file, output, template_file, draft, date, guide_dir):
     click.echo(f"Wrote {output}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
-@main.command()
+@command()
 @click.argument("inputs", nargs=-1, required=True, metavar="PARTNER.xlsx... | FOLDER")
 @click.option("-o", "--output", required=True, metavar="CONSOLIDATED.xlsx", help="Consolidated workbook to write.")
 @click.option("--pack", metavar="PACK.docx", default=None, help="Also write a printable discussion pack.")
@@ -207,9 +200,7 @@ def brief(file, output, template_file, draft, date, guide_dir):
 @guide_option
 @friendly
 def merge(inputs, output, pack, flag_range, area, year, previous, accept_proposed, guide_dir):
-    """Merge partners' workbooks: statistics, disagreements and attributed evidence per descriptor.
-
-    Refuses (exit 1, nothing written) when any partner's workbook has errors, or partners name different
+    """Refuses (exit 1, nothing written) when any partner's workbook has errors, or partners name different
     areas or years, listing them all.
     """
     from .consolidate import write_workshop
@@ -250,8 +241,8 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
         click.echo(f"Wrote the discussion pack {pack}.")
 
 
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False), metavar="CONSOLIDATED.xlsx")
+@command()
+@click.argument("file", type=FILE, metavar="CONSOLIDATED.xlsx")
 @click.option("-o", "--output", required=True, metavar="AGREED.xlsx", help="Workbook to write (a copy).")
 @click.option("--only", metavar="IDS", default=None,
               help="Only these descriptors, comma-separated, e.g. 5.1,7.3 (flagged ones included if named).")
@@ -259,10 +250,7 @@ def merge(inputs, output, pack, flag_range, area, year, previous, accept_propose
 @guide_option
 @friendly
 def agree(file, output, only, include_flagged, guide_dir):
-    """Fill open agreed scores from the partners' proposed scores, never overwriting an agreed score.
-
-    By default every open descriptor not flagged for discussion is filled; flagged ones stay open.
-    """
+    """By default every open descriptor not flagged for discussion is filled; flagged ones stay open."""
     from .agree import agree as agree_scores
     from .outputs import check_ending, writing
 
@@ -282,8 +270,8 @@ def agree(file, output, only, include_flagged, guide_dir):
         click.echo(f"  Still open, not chosen: {', '.join(r.not_chosen)}.")
 
 
-@main.command("export")
-@click.argument("file", type=click.Path(dir_okay=False))
+@command("export")
+@click.argument("file", type=FILE)
 @click.option("--for", "audience", required=True, type=click.Choice(["dfe", "coordinators", "ogd"]),
               help="dfe: full results with narrative; coordinators, ogd: scores and priorities only.")
 @click.option("-o", "--output", required=True, metavar="OUT.xlsx|.csv|.json", help="File to write; its ending "
@@ -291,10 +279,7 @@ def agree(file, output, only, include_flagged, guide_dir):
 @guide_option
 @friendly
 def export_cmd(file, audience, output, guide_dir):
-    """Export what one audience may receive under the area's permission answers.
-
-    Refuses (exit 1, nothing written) when the area did not answer Yes for that audience.
-    """
+    """Refuses (exit 1, nothing written) when the area did not answer Yes for that audience."""
     from .export import export
     from .outputs import check_ending, refuse_overwriting_inputs, writing
 
@@ -307,7 +292,7 @@ def export_cmd(file, audience, output, guide_dir):
     click.echo(f"Wrote {path} for {audience}.")
 
 
-@main.command("compare")
+@command("compare")
 @click.argument("files", nargs=-1, required=True, metavar="A B [C...]")
 @click.option("-o", "--output", default=None, metavar="OUT.xlsx|.docx", help="Comparison to write.")
 @click.option("--over-time/--areas", "over_time", default=None,
@@ -318,10 +303,7 @@ def export_cmd(file, audience, output, guide_dir):
 @guide_option
 @friendly
 def compare_cmd(files, output, over_time, template, fmt, guide_dir):
-    """Compare areas side by side, or one area over the years. Takes workbooks and exports alike.
-
-    Differences are signed from the first area's point of view (or the earliest year's).
-    """
+    """Differences are signed from the first area's point of view (or the earliest year's)."""
     import json
 
     from .compare import compare, load_all, summary_lines, to_dict, write_comparison
@@ -358,7 +340,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
     click.echo(f"Wrote {output}.")
 
 
-@main.command("cohort")
+@command("cohort")
 @click.argument("inputs", nargs=-1, required=True, metavar="FOLDER | FILES...")
 @click.option("-o", "--output", metavar="OUT.xlsx", default=None, help="Cohort workbook to write.")
 @format_option
@@ -370,10 +352,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
 @guide_option
 @friendly
 def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
-    """Analyse many areas' scores: distributions, high scorers, Earned Autonomy, action learning sets.
-
-    Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used.
-    """
+    """Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used."""
     import json
 
     from .cohort import analyse, gather, write_xlsx
@@ -431,8 +410,8 @@ def _cohort_files(inputs):
     return files
 
 
-@main.command("serve")
-@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@command("serve")
+@click.argument("file", required=False, type=FILE)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer's own (127.0.0.1) lets others on the network in.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
@@ -440,10 +419,7 @@ def _cohort_files(inputs):
 @guide_option
 @friendly
 def serve_cmd(file, host, port, open_browser, guide_dir):
-    """The toolkit in your web browser, on this computer only. Stop with Ctrl-C.
-
-    With FILE, the workbook is checked first and the address printed is its results page.
-    """
+    """With FILE, the workbook is checked first and the address printed is its results page."""
     try:
         from .web.server import serve
     except ImportError as e:
@@ -454,8 +430,8 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
     serve(load_guide_data(guide_dir), host, port, open_browser, file)
 
 
-@main.command("import")
-@click.argument("source", type=click.Path(dir_okay=False))
+@command("import")
+@click.argument("source", type=FILE)
 @click.option("-o", "--output", required=True, metavar="WORKBOOK.xlsx", help="Workbook to write.")
 @click.option("--area", default=None, help="Area name, where the document does not give it.")
 @click.option("--year", type=int, default=None, help="Year of the self-assessment, where the document does not give it.")
@@ -463,9 +439,7 @@ def serve_cmd(file, host, port, open_browser, guide_dir):
 @guide_option
 @friendly
 def import_cmd(source, output, area, year, fmt, guide_dir):
-    """Import a submission made on the national form (Word .docx, PDF, or text) into a workbook.
-
-    Exit 0 when everything the form asks for was found, 1 when something is missing or unreadable (the
+    """Exit 0 when everything the form asks for was found, 1 when something is missing or unreadable (the
     workbook is still written, with blanks for 'ehsg check' to report), 2 when the file cannot be read at all.
     """
     from .importer import import_to_workbook
@@ -497,15 +471,12 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
     sys.exit(0 if result.complete else 1)
 
 
-@main.command("check-template")
-@click.argument("file", type=click.Path(dir_okay=False))
+@command("check-template")
+@click.argument("file", type=FILE)
 @guide_option
 @friendly
 def check_template_cmd(file, guide_dir):
-    """List fields a Word template uses that ehsg does not provide, and fields it leaves unused.
-
-    Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render.
-    """
+    """Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render."""
     from .submission import check_template
 
     require_inputs(file)

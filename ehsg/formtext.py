@@ -32,12 +32,16 @@ TOP = ("edition", "front") + tuple(FIELDS)
 
 @dataclass(frozen=True)
 class Block:
+    """One paragraph of the form's front matter."""
+
     kind: str  # text, heading or lost (see BLOCK_KINDS)
     text: str
 
 
 @dataclass(frozen=True)
 class FrontPart:
+    """One headed part of the form's front matter."""
+
     heading: str
     blocks: tuple[Block, ...]
 
@@ -70,7 +74,7 @@ def names_in(text: str) -> set[str]:
 
 
 def load_form(r) -> FormText:
-    """Read form.yaml through a guide _Reader; every problem is recorded with its YAML path."""
+    """Read form.yaml through the guide's field reader (ehsg.guidecheck), every problem recorded with its YAML path."""
     top = r.mapping(r.src.data, "", TOP)
     ed = r.get(top, "edition", "", dict, default={}) or {}  # any names: an edition chooses its own
     year = r.get(ed, "year", "edition", int, default=0)

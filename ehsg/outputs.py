@@ -12,11 +12,8 @@ import contextlib
 import contextvars
 import errno
 import os
-import shutil
 import signal
 import stat
-import subprocess
-import tempfile
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -121,6 +118,8 @@ def check_ending(path: str | Path, accepted: Iterable[str], what: str) -> str:
 
 
 def soffice() -> str | None:
+    import shutil
+
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
@@ -217,6 +216,8 @@ def atomic_save(path: str | Path, write: Callable[[str], object]) -> Path:
     Inside `writing()`, the move waits until the whole command has succeeded. If write fails, the
     temporary file is removed and any existing target is left untouched.
     """
+    import tempfile  # here, not above: commands that only read never need it
+
     target = check_output_path(path)
     folder = target.parent if str(target.parent) else Path(".")
     tx = _CURRENT.get()
@@ -278,6 +279,10 @@ def save_as_pdf(output: str | Path, make_docx: Callable[[Path], object]) -> Path
     The PDF then goes through atomic_save like any other output; the Word file and LibreOffice's
     profile are removed with the private folder whatever happens.
     """
+    import shutil
+    import subprocess
+    import tempfile
+
     program = soffice()
     if not program:
         raise _problem(output, "pdf-unavailable", "a PDF is made by converting the Word document with LibreOffice, "

@@ -17,6 +17,8 @@ def count_words(n: int, noun: str) -> str:
 
 @dataclass(frozen=True)
 class ThresholdResult:
+    """One Earned Autonomy minimum compared with the area's score."""
+
     id: str
     score: int | None
     minimum: int
@@ -30,6 +32,8 @@ class ThresholdResult:
 
 @dataclass(frozen=True)
 class EarnedAutonomyResult:
+    """Every Earned Autonomy minimum of a prospectus year compared with the area's scores."""
+
     year: int
     source: str
     items: tuple[ThresholdResult, ...]
@@ -71,6 +75,8 @@ def earned_autonomy(assessment: Assessment, guide: Guide, year: int | None = Non
 
 @dataclass(frozen=True)
 class PriorityResult:
+    """Whether the area's chosen priority descriptors obey the rule, and why."""
+
     data_model: int | None       # the model the rule followed
     survey_data_model: int | None
     changed: bool | None
@@ -166,6 +172,8 @@ def check_priorities(assessment: Assessment, guide: Guide) -> PriorityResult:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A descriptor the rule allows as a priority, with the reasons it is ranked where it is."""
+
     id: str
     kind: str
     score: int | None

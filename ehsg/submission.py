@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .check import CheckReport, check_file
 from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
-from .outputs import refuse_overwriting_inputs
 from .problems import Problem
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
@@ -183,6 +181,8 @@ PICTURES = frozenset()  # the form has no picture; the briefing's template holds
 
 def sample_context(guide: Guide, context=None) -> dict:
     """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+    import tempfile
+
     from .workbook import write_template
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
@@ -209,6 +209,8 @@ def build_submission(workbook: str | Path, output: str | Path, guide: Guide, tem
                      draft: bool = False, date: str = "") -> BuildResult:
     """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
     unless draft."""
+    from .outputs import refuse_overwriting_inputs
+
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_template()
     report = checked(workbook, guide, draft)

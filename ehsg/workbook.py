@@ -8,7 +8,6 @@ from pathlib import Path
 
 from . import __version__
 from .guide import Guide
-from .outputs import atomic_save
 
 # --- The contract. Scripts and other tools may rely on these names; see README. ---
 HEADER_ID = "ID"
@@ -64,6 +63,8 @@ def write_template(guide: Guide, path: str | Path, area: str = "", year: int | N
                    kind: str = KIND_ASSESSMENT, previous=None) -> Path:
     """Write a blank workshop workbook for the guide (or a partner's, kind=respondent); returns its path."""
     wb = build_template(guide, area=area, year=year, kind=kind, previous=previous)
+    from .outputs import atomic_save
+
     return atomic_save(path, wb.save)
 
 
@@ -368,6 +369,8 @@ def write_assessment(guide: Guide, assessment, path: str | Path) -> Path:
     """Write an Assessment as a filled workbook (the round trip of loading one)."""
     wb = build_template(guide, area=assessment.area, year=assessment.year)
     fill_workbook(wb, guide, assessment)
+    from .outputs import atomic_save
+
     return atomic_save(path, wb.save)
 
 

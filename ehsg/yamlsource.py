@@ -7,12 +7,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import guidecache
 from .problems import Problems
-
-# The C parser when PyYAML has it (it ships in PyYAML's wheels): the same safe rules, several times faster.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Files larger than this are not guide data; refuse before parsing.
 MAX_YAML_BYTES = 2_000_000
@@ -62,18 +58,20 @@ class _TooDeep(Exception):
         self.line = line
 
 
-def _scalar(loader, node: yaml.Node) -> Any:
+def _scalar(loader, node) -> Any:
     """A plain value; one Python will not make (a date such as 2022-13-45, a number thousands of digits long)
     is a located YAML problem."""
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError):
+        import yaml
+
         what = ("a date that does not exist (put it in quotes if it is text)" if node.tag.endswith(":timestamp")
                 else "a number thousands of digits long, which no guide needs")
         raise yaml.MarkedYAMLError(problem=what, problem_mark=node.start_mark) from None
 
 
-def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
+def _build(loader, node, ypath: str, lines: dict[str, int],
            problems: Problems, label: str, depth: int = 0) -> Any:
     lines.setdefault(ypath, node.start_mark.line + 1)
     lines["\0count"] = lines.get("\0count", 0) + 1
@@ -81,9 +79,11 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
         raise _TooComplex()
     if depth > MAX_DEPTH:
         raise _TooDeep(node.start_mark.line + 1)
-    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+    if node.id != "scalar" and node.tag not in _PLAIN_TAGS:  # PyYAML's node kinds: scalar, sequence, mapping
+        import yaml
+
         raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag!r} is not allowed", node.start_mark)
-    if isinstance(node, yaml.MappingNode):
+    if node.id == "mapping":
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -99,7 +99,7 @@ def _build(loader, node: yaml.Node, ypath: str, lines: dict[str, int],
                 continue
             out[key] = _build(loader, value_node, child, lines, problems, label, depth + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if node.id == "sequence":
         return [_build(loader, item, _join(ypath, i), lines, problems, label, depth + 1)
                 for i, item in enumerate(node.value)]
     value = _scalar(loader, node)
@@ -127,7 +127,8 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
             problems.error("guide-file-too-large", label,
                            f"This file is {size:,} bytes; guide data files are far smaller. Is it the right file?")
             return None
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         problems.error("guide-file-missing", label, "This file of the guide data is missing.")
         return None
@@ -137,8 +138,20 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
     except OSError as e:
         problems.error("guide-file-unreadable", label, f"This file cannot be read: {e.strerror}.")
         return None
-    loader = _SAFE_LOADER(text)
+    if len(raw) > MAX_YAML_BYTES:  # it grew after the size was checked
+        problems.error("guide-file-too-large", label,
+                       f"This file is {len(raw):,} bytes; guide data files are far smaller. Is it the right file?")
+        return None
+    limits = (MAX_NODES, MAX_EXPANDED_CHARS, MAX_DEPTH)
+    cached = guidecache.get(raw, limits)
+    if cached is not None:  # these very bytes were parsed before, without a problem
+        return Source(path, label, *cached)
+    import yaml
+
+    # The C parser when PyYAML has it (it ships in PyYAML's wheels): the same safe rules, several times faster.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     lines: dict[str, int] = {}
+    before = len(problems.items)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -175,4 +188,6 @@ def load_yaml(path: Path, label: str, problems: Problems) -> Source | None:
         loader.dispose()
     lines.pop("\0count", None)
     lines.pop("\0chars", None)
+    if len(problems.items) == before:
+        guidecache.put(raw, data, lines)
     return Source(path, label, data, lines)

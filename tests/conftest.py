@@ -20,6 +20,18 @@ SEED = Path(os.environ.get("EHSG_SEED") or REPO.parent / "shared" / "seeds" / "0
 GUIDE_DIR = REPO / "descriptors" / "ehsg-2022"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def guide_cache_in_a_temporary_folder(tmp_path_factory):
+    """The parsed-guide cache (ehsg.guidecache) of this test run, kept out of the user's own cache folder."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(scope="session")
 def guide():
     return load_guide(GUIDE_DIR)

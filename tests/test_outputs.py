@@ -104,7 +104,9 @@ def test_a_disk_that_refuses_the_temporary_file_is_a_coded_problem(tmp_path, mon
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(InputFileError, match=r"permission denied.*\[output-unwritable\]"):
         atomic_save(tmp_path / "x.xlsx", _write("x"))
 
