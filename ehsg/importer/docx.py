@@ -70,13 +70,17 @@ def _work(data: bytes, label: str):
 
 
 def _out_of_memory(e: Exception) -> bool:
-    """libxml2 reports an allocation that failed at the memory bound as a syntax error, not a MemoryError."""
-    from lxml import etree
+    """Whether a failure came from the memory bound: libxml2 reports an allocation refused there as a syntax
+    error of one wording or another, not as a MemoryError, so the worker's peak size is what tells."""
+    try:
+        import resource
 
-    if not isinstance(e, etree.XMLSyntaxError):
-        return False
-    message = str(e).casefold()
-    return "memory" in message or message.startswith("unknown error")
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/status") as f:
+            peak = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmPeak:"))
+    except (ImportError, OSError, ValueError, StopIteration):  # not Linux: only the wording can tell
+        return "memory" in str(e).casefold()
+    return soft != resource.RLIM_INFINITY and peak >= soft * 0.9
 
 
 def _margins(doc) -> list[Block]:
