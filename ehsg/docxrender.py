@@ -213,20 +213,40 @@ def _template_class():
         return re.sub(r"<w:p(?=[ >])", lambda m: f"\n{{#ehsg:p{next(count)}#}}<w:p", xml)
 
     class Template(DocxTemplate):
-        """docxtpl with paragraph marks for locations, and output counted as it is produced."""
+        """docxtpl with paragraph marks for locations, and output counted as it is produced.
+
+        Each part's Jinja source is made once and parsed once: the check (_checked) and the render share
+        them, so a render compiles exactly the trees that were checked.
+        """
 
         label = ""
 
+        def __init__(self, template_file):
+            self.made = {}    # what a part's source was made from → the source
+            self.trees = {}   # a checked source → its parsed tree, compiled (once) by the render
+            super().__init__(template_file)
+
+        def _made(self, key, make):
+            # the object the source was made from is kept with it: a key is never a reused id
+            if key not in self.made:
+                self.made[key] = make()
+            return self.made[key]
+
         def get_xml(self):
-            return marked(etree.tostring(self.docx._element.body, encoding="unicode"))
+            body = self.docx._element.body
+            return self._made(("body", body), lambda: marked(etree.tostring(body, encoding="unicode")))
 
         def get_part_xml(self, part):
-            return marked(etree.tostring(parse_xml(part.blob), encoding="unicode"))
+            return self._made(("part", part),
+                              lambda: marked(etree.tostring(parse_xml(part.blob), encoding="unicode")))
+
+        def patch_xml(self, src_xml):
+            return self._made(("patched", src_xml), lambda: super(Template, self).patch_xml(src_xml))
 
         def render_xml_part(self, src_xml, part, context, jinja_env=None):
             where = f"{self.label}{_part_name(part)}"
             try:
-                template = jinja_env.from_string(src_xml)
+                template = jinja_env.from_string(self.trees.pop(src_xml, None) or src_xml)
                 produced, chunks = 0, []
                 for chunk in template.generate(context):
                     produced += len(chunk)
@@ -286,11 +306,12 @@ def _opened(data: bytes, label: str):
     return tpl
 
 
-def _checked(tpl, env, pictures) -> set[str]:
-    """Every part parsed and searched for refused constructs; the fields used, when nothing is refused."""
+def _checked(tpl, env, pictures, fields: bool = True) -> set[str]:
+    """Every part parsed and searched for refused constructs; the fields used (when `fields`), when nothing is
+    refused."""
     from jinja2 import TemplateSyntaxError, meta
 
-    problems, used = [], set()
+    problems, used, trees = [], set(), {}
     for where, source in _sources(tpl):
         try:
             tree = env.parse(source)
@@ -300,9 +321,12 @@ def _checked(tpl, env, pictures) -> set[str]:
             continue
         for line, code, message in refused_constructs(tree, set(pictures)):
             problems.append(Problem(code, "error", _paragraph_at(source, line, where), message))
-        used |= meta.find_undeclared_variables(tree)
+        if fields:
+            used |= meta.find_undeclared_variables(tree)
+        trees[source] = tree
     if problems:
         raise _Refused(problems)
+    tpl.trees = trees  # the render compiles these very trees; a source met twice is parsed again
     return used - set(env.globals)
 
 
@@ -318,7 +342,7 @@ def _check_job(data, label, job, pictures, epoch) -> list[str]:
 def _render_job(data, label, context, pictures, epoch) -> bytes:
     tpl = _opened(data, label)
     env = sandbox()
-    _checked(tpl, env, pictures)
+    _checked(tpl, env, pictures, fields=False)
     return _rendered(tpl, env, label, context, pictures, epoch)
 
 
@@ -330,16 +354,13 @@ def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
     tpl.render({**context, **markers}, jinja_env=env, autoescape=True)
     _place_pictures(tpl, markers, pictures)
     _date_properties(tpl.docx.core_properties, epoch, had_properties)
-    buf = io.BytesIO()
-    tpl.docx.save(buf)
-    out = _reproducible_zip(buf.getvalue(), epoch)
-    with zipfile.ZipFile(io.BytesIO(out)) as z:
-        for name in z.namelist():
-            if nonce.encode() in z.read(name):
-                raise _Refused([Problem("template-picture-misplaced", "error", f"{label}: {name}",
-                                        "A picture field ({{ " + ", ".join(sorted(pictures)) + " }}) must be alone "
-                                        "in its own paragraph, not in a heading, property or changed by a filter.")])
-    return out
+    names, members = _members(tpl.docx)
+    for name in names:
+        if nonce.encode() in members[name]:
+            raise _Refused([Problem("template-picture-misplaced", "error", f"{label}: {name}",
+                                    "A picture field ({{ " + ", ".join(sorted(pictures)) + " }}) must be alone "
+                                    "in its own paragraph, not in a heading, property or changed by a filter.")])
+    return _reproducible_zip(names, members, epoch)
 
 
 _JOBS = {"render": _render_job, "check": _check_job}
@@ -387,15 +408,40 @@ def _date_properties(props, epoch: str | None, had_properties: bool) -> None:
         props.created = props.modified = dt.datetime(*FIXED_DATE)
 
 
-def _reproducible_zip(data: bytes, epoch: str | None) -> bytes:
-    """The same members, in a stable order, with fixed dates: the same inputs give the same bytes."""
+class _Collected:
+    """Stands in for python-docx's zip writer: keeps each member's bytes, compressing nothing."""
+
+    def __init__(self):
+        self.written: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.written.append((pack_uri.membername, blob))
+
+
+def _members(document) -> tuple[list[str], dict[str, bytes]]:
+    """The members python-docx's save writes (its own steps, in its order), in a stable order, uncompressed:
+    the document is compressed once, by _reproducible_zip, not zipped by python-docx and then zipped again."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    collected = _Collected()
+    PackageWriter._write_content_types_stream(collected, package.parts)
+    PackageWriter._write_pkg_rels(collected, package.rels)
+    PackageWriter._write_parts(collected, package.parts)
+    names = sorted((name for name, _ in collected.written), key=lambda n: (n != "[Content_Types].xml", n))
+    return names, dict(collected.written)  # a name written twice keeps its last bytes, as a zip reader does
+
+
+def _reproducible_zip(names: list[str], members: dict[str, bytes], epoch: str | None) -> bytes:
+    """The members in the order given, with fixed dates: the same inputs give the same bytes."""
     stamp = FIXED_DATE if epoch is None else max(time.gmtime(int(epoch))[:6], (1980, 1, 1, 0, 0, 0))
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        names = sorted(zin.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in names:
             info = zipfile.ZipInfo(name, stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zout.writestr(info, zin.read(name), compresslevel=6)
+            zout.writestr(info, members[name], compresslevel=6)
     return out.getvalue()
