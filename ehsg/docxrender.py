@@ -4,6 +4,10 @@ The template file passes the Office inspection (size, members, packing, entity d
 its parts (no macros, no external or pulled-in content, no fetching fields) before docxtpl sees its bytes.
 Rendering runs in a worker process with a deadline and a memory bound, with plain values only: pictures are
 placed by ehsg after rendering, where the template has a paragraph holding only `{{ name }}`.
+
+A build starts its worker (`Rendering`) before it reads the workbook: the worker loads docxtpl and opens and
+checks the inspected template while ehsg checks the workbook, then renders once it is given the values. Only
+the worker imports Jinja and docxtpl.
 """
 
 from __future__ import annotations
@@ -18,14 +22,12 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from . import templatebox
 from .errors import TemplateError
 from .office.docxparts import check_parts
 from .office.package import DOCX, inspect_package
 from .outputs import atomic_write_bytes
 from .problems import Problem, Problems
-from .templatebox import (RefusedTemplateLoad, TemplateLimit, properties_sandbox,
-                          refused_constructs, sandbox, shown)
+from .terminal import quoted
 
 # Seconds a template may take to render, and memory the rendering may use beyond what is already in use.
 RENDER_SECONDS = 60
@@ -44,16 +46,77 @@ def render_docx(template: Path, context: dict, output: Path, images: dict[str, P
     Raises TemplateError (with located, coded problems) when the template cannot be used safely.
     """
     check_plain(context)
-    images = dict(images or {})
-    for name in images:
+    _check_image_names(images, context)
+    with Rendering(template, frozenset(images or {})) as rendering:
+        rendering.render(context, output, images)
+
+
+class Rendering:
+    """A render started before its values are known: `render` finishes it, the `with` block ends the worker.
+
+    The template is inspected at once (a refusal is held, and raised by `render`, so that whatever the caller
+    checks meanwhile is reported first, as when the template is looked at last); only a template that passed
+    the inspection reaches the worker, which opens it with docxtpl and checks every part, then waits for the
+    values. `pictures` are the names `render` will be given images for.
+    """
+
+    def __init__(self, template: Path, pictures: frozenset[str] = frozenset()):
+        self.template, self.pictures = Path(template), frozenset(pictures)
+        self._refusal: BaseException | None = None
+        self._worker = None
+        try:
+            pkg, self.label = _inspected(self.template)
+        except Exception as e:  # the template is missing, unreadable or refused
+            self._refusal = e
+            return
+        from .bounded import BoundedWorker
+
+        self._worker = BoundedWorker(_prepare_and_render, (pkg.data, self.label, sorted(self.pictures)),
+                                     RENDER_MEMORY)
+
+    def __enter__(self) -> Rendering:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+
+    def render(self, context: dict, output: Path, images: dict[str, Path] | None = None) -> None:
+        """Render with `context` (plain values only) into `output`, atomically; raises TemplateError (with
+        located, coded problems) when the template cannot be used safely. Once only."""
+        check_plain(context)
+        _check_image_names(images, context)
+        if set(images or {}) != self.pictures:
+            raise TypeError(f"images {sorted(images or {})} are not the pictures {sorted(self.pictures)} "
+                            "the rendering was started for")
+        if self._refusal is not None:
+            raise self._refusal
+        pictures = {name: Path(path).read_bytes() for name, path in (images or {}).items()}
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        epoch = epoch if epoch.isdigit() else None  # unset or not a number of seconds: fixed dates
+        atomic_write_bytes(output, self._rendered(context, pictures, epoch))
+
+    def _rendered(self, context: dict, pictures: dict[str, bytes], epoch: str | None) -> bytes:
+        """The worker's document, or its problems raised; RENDER_SECONDS from now for the rest of its work."""
+        from .bounded import LimitExceeded
+
+        deadline = time.monotonic() + RENDER_SECONDS
+        try:
+            kind, payload = self._worker.receive(RENDER_SECONDS)
+            if kind == "ready":
+                self._worker.send((context, pictures, epoch))
+                kind, payload = self._worker.receive(max(0.0, deadline - time.monotonic()))
+        except LimitExceeded as e:
+            kind, payload = "problems", [_limit_problem(e, self.label)]
+        if kind == "problems":
+            raise _error(self.template, payload)
+        return payload
+
+
+def _check_image_names(images: dict | None, context: dict) -> None:
+    for name in images or {}:
         if not isinstance(name, str) or not name.isidentifier() or name in context:
             raise TypeError(f"image name {name!r} must be an identifier not already in the context")
-    pkg, label = _inspected(template)
-    pictures = {name: Path(path).read_bytes() for name, path in images.items()}
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    epoch = epoch if epoch.isdigit() else None  # unset or not a number of seconds: fixed dates
-    data = _in_worker(template, "render", pkg.data, label, context, pictures, epoch)
-    atomic_write_bytes(output, data)
 
 
 def template_fields(template: Path, pictures: frozenset[str] = frozenset()) -> set[str]:
@@ -129,25 +192,53 @@ def _in_worker(template: Path, job: str, data: bytes, label: str, context: dict,
         kind, payload = run_bounded(_work, (job, data, label, context, pictures, epoch), RENDER_SECONDS,
                                     RENDER_MEMORY)
     except LimitExceeded as e:
-        if e.kind == "time":
-            payload = [Problem("template-too-slow", "error", label, f"Rendering the template took longer than "
-                               f"{RENDER_SECONDS} seconds and was stopped (a loop that runs too long?).")]
-        else:
-            payload = [Problem("template-too-large", "error", label, "Rendering the template stopped without "
-                               "finishing (it used more memory than allowed?); nothing was written.")]
-        kind = "problems"
+        kind, payload = "problems", [_limit_problem(e, label)]
     if kind == "problems":
         raise _error(template, payload)
     return payload
 
 
+def _limit_problem(e, label: str) -> Problem:
+    if e.kind == "time":
+        return Problem("template-too-slow", "error", label, f"Rendering the template took longer than "
+                       f"{RENDER_SECONDS} seconds and was stopped (a loop that runs too long?).")
+    return Problem("template-too-large", "error", label, "Rendering the template stopped without "
+                   "finishing (it used more memory than allowed?); nothing was written.")
+
+
 def _work(job, data, label, context, pictures, epoch):
+    return _reported(label, _JOBS[job], data, label, context, pictures, epoch)
+
+
+def _reported(label, step, *args):
+    """("ok", what step(*args) returns), or ("problems", [...]) for whatever the template provoked."""
     try:
-        return "ok", _JOBS[job](data, label, context, pictures, epoch)
+        return "ok", step(*args)
     except _Refused as e:
         return "problems", e.problems
     except BaseException as e:  # anything a template provokes is reported as a problem of the template
         return "problems", [_problem_from(e, label)]
+
+
+def _prepare_and_render(channel, data, label, picture_names):
+    """The worker of a Rendering: the template opened and checked, then ("ready", None) sent; once the values
+    arrive, the document rendered."""
+    kind, prepared = _reported(label, _prepared, data, label, picture_names)
+    if kind == "problems":
+        return kind, prepared
+    channel.send(("ready", None))
+    context, pictures, epoch = channel.receive()
+    tpl, env = prepared
+    return _reported(label, _rendered, tpl, env, label, context, pictures, epoch)
+
+
+def _prepared(data, label, picture_names):
+    from .templatebox import sandbox
+
+    tpl = _opened(data, label)
+    env = sandbox()
+    _checked(tpl, env, picture_names, fields=False)
+    return tpl, env
 
 
 class _Refused(Exception):
@@ -159,6 +250,8 @@ class _Refused(Exception):
 def _problem_from(e: BaseException, label: str) -> Problem:
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
+
+    from .templatebox import RefusedTemplateLoad, TemplateLimit, shown
 
     where = getattr(e, "ehsg_where", None) or label
     if isinstance(e, TemplateLimit):
@@ -206,6 +299,8 @@ def _template_class():
     from docx.opc.oxml import parse_xml
     from docxtpl import DocxTemplate
     from lxml import etree
+
+    from . import templatebox
 
     def marked(xml: str) -> str:
         count = iter(range(1, 1 << 30))
@@ -263,7 +358,7 @@ def _template_class():
             return self.resolve_listing(xml)
 
         def render_properties(self, context, jinja_env=None):
-            plain = properties_sandbox(jinja_env)
+            plain = templatebox.properties_sandbox(jinja_env)
             for prop in _PROPERTIES:
                 initial = getattr(self.docx.core_properties, prop)
                 try:
@@ -302,7 +397,7 @@ def _opened(data: bytes, label: str):
         tpl.init_docx()
     except Exception as e:
         raise _Refused([Problem("not-a-word-document", "error", label, f"This is not a Word document that can be "
-                                f"used as a template ({shown(str(e))}). {DOCX.save_as}")]) from None
+                                f"used as a template ({quoted(str(e), 80)}). {DOCX.save_as}")]) from None
     return tpl
 
 
@@ -310,6 +405,8 @@ def _checked(tpl, env, pictures, fields: bool = True) -> set[str]:
     """Every part parsed and searched for refused constructs; the fields used (when `fields`), when nothing is
     refused."""
     from jinja2 import TemplateSyntaxError, meta
+
+    from .templatebox import refused_constructs
 
     problems, used, trees = [], set(), {}
     for where, source in _sources(tpl):
@@ -331,19 +428,14 @@ def _checked(tpl, env, pictures, fields: bool = True) -> set[str]:
 
 
 def _check_job(data, label, job, pictures, epoch) -> list[str]:
+    from .templatebox import sandbox
+
     tpl = _opened(data, label)
     env = sandbox()
     used = _checked(tpl, env, pictures)
     if job["sample"] is not None and used <= set(job["provided"]):
         _rendered(tpl, env, label, job["sample"], pictures, epoch)  # a trial: the result is not kept
     return sorted(used)
-
-
-def _render_job(data, label, context, pictures, epoch) -> bytes:
-    tpl = _opened(data, label)
-    env = sandbox()
-    _checked(tpl, env, pictures, fields=False)
-    return _rendered(tpl, env, label, context, pictures, epoch)
 
 
 def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
@@ -363,7 +455,7 @@ def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
     return _reproducible_zip(names, members, epoch)
 
 
-_JOBS = {"render": _render_job, "check": _check_job}
+_JOBS = {"check": _check_job}
 
 
 def _place_pictures(tpl, markers: dict[str, str], pictures: dict[str, bytes]) -> None:

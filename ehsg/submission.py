@@ -7,11 +7,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import CheckReport, check_file
+from typing import TYPE_CHECKING
+
 from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
 from .outputs import refuse_overwriting_inputs
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
 
@@ -183,6 +187,7 @@ PICTURES = frozenset()  # the form has no picture; the briefing's template holds
 
 def sample_context(guide: Guide, context=None) -> dict:
     """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+    from .check import check_file
     from .workbook import write_template
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
@@ -209,18 +214,23 @@ def build_submission(workbook: str | Path, output: str | Path, guide: Guide, tem
                      draft: bool = False, date: str = "") -> BuildResult:
     """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
     unless draft."""
+    from .docxrender import Rendering
+
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_template()
-    report = checked(workbook, guide, draft)
-    context, warnings = build_context(report, guide, draft, date)
-    from .docxrender import render_docx
-
-    render_docx(template_path, context, Path(output))
+    # The template is made ready (in its bounded worker) while the workbook is checked; a workbook's errors
+    # are still reported before any problem of the template.
+    with Rendering(template_path) as rendering:
+        report = checked(workbook, guide, draft)
+        context, warnings = build_context(report, guide, draft, date)
+        rendering.render(context, Path(output))
     return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))
 
 
 def checked(workbook: str | Path, guide: Guide, draft: bool = False) -> CheckReport:
     """The check of a workbook a document is built from; refuses when it has errors (unless draft)."""
+    from .check import check_file
+
     report = check_file(workbook, guide)
     if report.assessment is None or (report.errors and not draft):
         lines = "\n".join(f"  {p}" for p in report.errors)
