@@ -6,7 +6,6 @@ ehsg itself (nor the web app serving other people).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 
 
@@ -44,8 +43,13 @@ class BoundedWorker:
     """
 
     def __init__(self, target, args: tuple, memory: int):
-        methods = multiprocessing.get_all_start_methods()
-        mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        if hasattr(os, "fork"):
+            self._process, self._from_worker, self._to_worker = _Forked(target, args, memory), None, None
+            self._from_worker, self._to_worker = self._process.from_worker, self._process.to_worker
+            return
+        import multiprocessing  # where there is no fork (Windows): a fresh interpreter, which takes longer
+
+        mp = multiprocessing.get_context("spawn")
         self._from_worker, to_parent = mp.Pipe(duplex=False)
         from_parent, self._to_worker = mp.Pipe(duplex=False)
         self._process = mp.Process(target=_serve, daemon=True, args=(
@@ -83,6 +87,93 @@ class BoundedWorker:
         self._process.join()
         self._from_worker.close()
         self._to_worker.close()
+
+
+class _Forked:
+    """A forked worker (the `Process` interface BoundedWorker uses), talking through two pipes of its own.
+
+    Lighter than multiprocessing, which a build would otherwise load before it could start its worker."""
+
+    def __init__(self, target, args: tuple, memory: int):
+        from_worker, to_parent = os.pipe()
+        from_parent, to_worker = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: it never returns into the caller's code, and leaves without teardown
+            try:
+                os.close(from_worker)
+                os.close(to_worker)
+                _serve(_End(to_parent), _End(from_parent), (), target, args, memory)
+            finally:
+                os._exit(0)
+        os.close(to_parent)
+        os.close(from_parent)
+        self.from_worker, self.to_worker = _End(from_worker), _End(to_worker)
+        self._reaped = False
+
+    def is_alive(self) -> bool:
+        if not self._reaped:
+            self._reaped = self._wait(os.WNOHANG)
+        return not self._reaped
+
+    def kill(self) -> None:
+        os.kill(self.pid, 9)
+
+    def join(self) -> None:
+        if not self._reaped:
+            self._reaped = self._wait(0)
+
+    def _wait(self, options: int) -> bool:
+        try:
+            return os.waitpid(self.pid, options)[0] != 0
+        except ChildProcessError:  # already reaped (a server that does not wait for its children)
+            return True
+
+
+class _End:
+    """One end of a pipe carrying pickled values, each after its length (multiprocessing's Connection, in
+    the part BoundedWorker uses)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def send(self, value) -> None:
+        import pickle
+        import struct
+
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(struct.pack("!Q", len(data)) + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def recv(self):
+        import pickle
+        import struct
+
+        (size,) = struct.unpack("!Q", self._read(8))
+        return pickle.loads(self._read(size))
+
+    def _read(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            chunk = os.read(self.fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def poll(self, seconds: float) -> bool:
+        import math
+        import select
+
+        waiting = select.poll()
+        waiting.register(self.fd, select.POLLIN)
+        return bool(waiting.poll(max(0, math.ceil(seconds * 1000))))  # data, or the worker gone (read: EOF)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 class _Channel:

@@ -91,3 +91,13 @@ def test_a_worker_whose_parent_is_gone_stops(tmp_path):
     else:
         os.kill(pid, 9)
         pytest.fail("the worker outlived its parent")
+
+
+def test_without_fork_a_fresh_interpreter_does_the_same(monkeypatch):
+    """Where there is no fork (Windows), the worker is a fresh interpreter started by multiprocessing."""
+    monkeypatch.delattr(os, "fork")
+    assert run_bounded(_double, ("ab",), 60, 512 * 1024 * 1024) == "abab"
+    with BoundedWorker(_echo_twice, ("ready",), 512 * 1024 * 1024) as worker:
+        assert worker.receive(60) == "ready"
+        worker.send([1])
+        assert worker.receive(60) == ([1], [1])
