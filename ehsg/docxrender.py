@@ -238,6 +238,15 @@ def _prepared(data, label, picture_names):
     tpl = _opened(data, label)
     env = sandbox()
     _checked(tpl, env, picture_names, fields=False)
+    # Compiled before the values arrive (compiling runs nothing of the template); in render order, so a part
+    # that cannot be compiled is reported as the render would report it.
+    for where, source in _page_sources(tpl):
+        if source not in tpl.compiled:
+            try:
+                tpl.compiled[source] = env.from_string(tpl.trees.pop(source, None) or source)
+            except BaseException as e:
+                e.ehsg_where = _paragraph_at(source, _template_line(e), where)
+                raise
     return tpl, env
 
 
@@ -319,6 +328,7 @@ def _template_class():
         def __init__(self, template_file):
             self.made = {}    # what a part's source was made from → the source
             self.trees = {}   # a checked source → its parsed tree, compiled (once) by the render
+            self.compiled = {}  # a source → its compiled template, when compiled before the render
             super().__init__(template_file)
 
         def _made(self, key, make):
@@ -341,7 +351,9 @@ def _template_class():
         def render_xml_part(self, src_xml, part, context, jinja_env=None):
             where = f"{self.label}{_part_name(part)}"
             try:
-                template = jinja_env.from_string(self.trees.pop(src_xml, None) or src_xml)
+                template = self.compiled.get(src_xml)
+                if template is None:
+                    template = jinja_env.from_string(self.trees.pop(src_xml, None) or src_xml)
                 produced, chunks = 0, []
                 for chunk in template.generate(context):
                     produced += len(chunk)
@@ -378,15 +390,21 @@ def _part_name(part) -> str:
 
 def _sources(tpl) -> list[tuple[str, str]]:
     """(where, Jinja source) of every part docxtpl renders: body, headers, footers, footnotes, properties."""
-    out = [(tpl.label, tpl.patch_xml(tpl.get_xml()))]
-    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-        for _, part in tpl.get_headers_footers(uri):
-            out.append((f"{tpl.label}{_part_name(part)}", tpl.patch_xml(tpl.get_part_xml(part))))
+    out = _page_sources(tpl)
     for part in tpl.docx.part.package.parts:
         if part.content_type.endswith("wordprocessingml.footnotes+xml"):
             out.append((f"{tpl.label}{_part_name(part)}", tpl.patch_xml(part.blob.decode("utf-8"))))
     for prop in _PROPERTIES:
         out.append((f"{tpl.label}: document properties ({prop})", getattr(tpl.docx.core_properties, prop) or ""))
+    return out
+
+
+def _page_sources(tpl) -> list[tuple[str, str]]:
+    """(where, Jinja source) of the body, headers and footers: what docxtpl renders first, in its order."""
+    out = [(tpl.label, tpl.patch_xml(tpl.get_xml()))]
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for _, part in tpl.get_headers_footers(uri):
+            out.append((f"{tpl.label}{_part_name(part)}", tpl.patch_xml(tpl.get_part_xml(part))))
     return out
 
 
@@ -452,7 +470,8 @@ def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
             raise _Refused([Problem("template-picture-misplaced", "error", f"{label}: {name}",
                                     "A picture field ({{ " + ", ".join(sorted(pictures)) + " }}) must be alone "
                                     "in its own paragraph, not in a heading, property or changed by a filter.")])
-    return _reproducible_zip(names, members, epoch)
+    tpl.template_file.seek(0)
+    return _reproducible_zip(names, members, epoch, _deflated_members(tpl.template_file.read()))
 
 
 _JOBS = {"check": _check_job}
@@ -526,14 +545,73 @@ def _members(document) -> tuple[list[str], dict[str, bytes]]:
     return names, dict(collected.written)  # a name written twice keeps its last bytes, as a zip reader does
 
 
-def _reproducible_zip(names: list[str], members: dict[str, bytes], epoch: str | None) -> bytes:
-    """The members in the order given, with fixed dates: the same inputs give the same bytes."""
+def _reproducible_zip(names: list[str], members: dict[str, bytes], epoch: str | None,
+                      deflated: dict[str, bytes] | None = None) -> bytes:
+    """The members in the order given, with fixed dates: the same inputs give the same bytes.
+
+    A member that is still byte for byte as the template has it keeps the template's own compressed form
+    (`deflated`), checked to unpack to exactly its bytes; every other member is compressed here.
+    """
     stamp = FIXED_DATE if epoch is None else max(time.gmtime(int(epoch))[:6], (1980, 1, 1, 0, 0, 0))
+    deflated = deflated or {}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in names:
             info = zipfile.ZipInfo(name, stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zout.writestr(info, members[name], compresslevel=6)
+            data, stream = members[name], deflated.get(name)
+            if stream is not None and _unpacks_to(stream, data):
+                info.file_size = len(data)
+                info._compresslevel = 6  # as writestr(…, compresslevel=6) leaves it
+                with zout.open(info, "w") as dest:
+                    dest._compressor = _Deflated(stream)  # zipfile still counts the size and the checksum
+                    dest.write(data)
+            else:
+                zout.writestr(info, data, compresslevel=6)
     return out.getvalue()
+
+
+class _Deflated:
+    """In place of zipfile's compressor: hands over a stream compressed already."""
+
+    def __init__(self, stream: bytes):
+        self.stream = stream
+
+    def compress(self, data: bytes) -> bytes:
+        stream, self.stream = self.stream, b""
+        return stream
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _deflated_members(package: bytes) -> dict[str, bytes]:
+    """Each deflated member of an (inspected) package: its compressed stream, as stored."""
+    import struct
+
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        for info in z.infolist():
+            start = info.header_offset
+            header = package[start:start + 30]
+            if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or len(header) < 30 \
+                    or header[:4] != b"PK\x03\x04":
+                continue
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            start += 30 + name_length + extra_length
+            out[info.filename] = package[start:start + info.compress_size]
+    return out
+
+
+def _unpacks_to(stream: bytes, data: bytes) -> bool:
+    import zlib
+
+    if len(stream) > len(data) + 1024:  # never larger than the data, give or take a few bytes of framing
+        return False
+    unpack = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        return unpack.decompress(stream, len(data) + 1) == data and not unpack.unconsumed_tail \
+            and unpack.eof and not unpack.unused_data
+    except zlib.error:
+        return False

@@ -210,20 +210,27 @@ def check_template(path: str | Path, guide: Guide) -> dict:
     return docxrender.check_template(path, context_fields(), PICTURES, sample_context(guide))
 
 
-def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
-                     draft: bool = False, date: str = "") -> BuildResult:
-    """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
-    unless draft."""
+def start_submission(template: str | Path | None = None):
+    """The submission's template made ready in its bounded worker (docxrender.Rendering) while the caller does
+    other work (loads the guide data); give it to build_submission, and end it with `with`."""
     from .docxrender import Rendering
 
+    return Rendering(Path(template) if template else default_template())
+
+
+def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
+                     draft: bool = False, date: str = "", rendering=None) -> BuildResult:
+    """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
+    unless draft. `rendering`: start_submission(template), when it was started earlier."""
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
-    template_path = Path(template) if template else default_template()
+    if rendering is None:
+        with start_submission(template) as rendering:
+            return build_submission(workbook, output, guide, template, draft, date, rendering)
     # The template is made ready (in its bounded worker) while the workbook is checked; a workbook's errors
     # are still reported before any problem of the template.
-    with Rendering(template_path) as rendering:
-        report = checked(workbook, guide, draft)
-        context, warnings = build_context(report, guide, draft, date)
-        rendering.render(context, Path(output))
+    report = checked(workbook, guide, draft)
+    context, warnings = build_context(report, guide, draft, date)
+    rendering.render(context, Path(output))
     return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))
 
 

@@ -244,3 +244,24 @@ def test_web_links_and_ordinary_fields_are_allowed():
     split = body.replace(b"> PA<", b"> INCLUDE<").replace(b">GE <", b'>TEXT "c.txt" <')
     check_parts({"word/document.xml": split}, "bad.docx", problems)
     assert [p.code for p in problems] == ["template-unsafe-field"]
+
+
+def test_a_member_keeps_the_templates_compressed_form_only_when_it_unpacks_to_its_bytes():
+    import zlib
+
+    def deflate(data: bytes, level: int = 6) -> bytes:
+        c = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return c.compress(data) + c.flush()
+
+    members = {"[Content_Types].xml": b"<Types/>", "same.xml": b"<a>" + b"x" * 5000 + b"</a>",
+               "changed.xml": b"<b>rendered</b>", "broken.xml": b"<c/>"}
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
+    deflated = {"same.xml": deflate(members["same.xml"], 1), "changed.xml": deflate(b"<b>{{ x }}</b>"),
+                "broken.xml": b"\x00not deflate"}
+    out = docxrender._reproducible_zip(names, members, None, deflated)
+    with zipfile.ZipFile(__import__("io").BytesIO(out)) as z:
+        assert z.testzip() is None and z.namelist() == names
+        assert {n: z.read(n) for n in names} == members
+        kept = z.getinfo("same.xml")  # the template's own stream (level 1), not compressed again
+        assert kept.compress_size == len(deflated["same.xml"]) != len(deflate(members["same.xml"]))
+    assert docxrender._reproducible_zip(names, members, None) == docxrender._reproducible_zip(names, members, None)
