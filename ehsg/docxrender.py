@@ -45,8 +45,7 @@ def render_docx(template: Path, context: dict, output: Path, images: dict[str, P
     `images` names pictures to place where the template has a paragraph holding only `{{ name }}`.
     Raises TemplateError (with located, coded problems) when the template cannot be used safely.
     """
-    check_plain(context)
-    _check_image_names(images, context)
+    _check_image_names(images, context)  # before the worker is started for them; render checks the rest
     with Rendering(template, frozenset(images or {})) as rendering:
         rendering.render(context, output, images)
 
@@ -64,6 +63,7 @@ class Rendering:
         self.template, self.pictures = Path(template), frozenset(pictures)
         self._refusal: BaseException | None = None
         self._worker = None
+        self._used = False
         try:
             pkg, self.label = _inspected(self.template)
         except Exception as e:  # the template is missing, unreadable or refused
@@ -84,6 +84,9 @@ class Rendering:
     def render(self, context: dict, output: Path, images: dict[str, Path] | None = None) -> None:
         """Render with `context` (plain values only) into `output`, atomically; raises TemplateError (with
         located, coded problems) when the template cannot be used safely. Once only."""
+        if self._used:
+            raise RuntimeError("a Rendering renders once; start another for another document")
+        self._used = True
         check_plain(context)
         _check_image_names(images, context)
         if set(images or {}) != self.pictures:
