@@ -6,7 +6,6 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import RefusedError
