@@ -6,7 +6,6 @@ ehsg itself (nor the web app serving other people).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 
 
@@ -25,38 +24,186 @@ def run_bounded(target, args: tuple, seconds: float, memory: int):
     is killed after `seconds`. `target` reports its own failures in what it returns; a MemoryError inside it,
     a worker killed by the bound, or the deadline raise LimitExceeded here.
     """
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    receive, send = mp.Pipe(duplex=False)
-    worker = mp.Process(target=_work, args=(send, target, args, memory), daemon=True)
-    worker.start()
-    send.close()
-    try:
-        if not receive.poll(seconds):
-            raise LimitExceeded("time")
-        kind, value = receive.recv()
-    except (EOFError, OSError):
-        raise LimitExceeded("memory") from None
-    finally:
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
-        receive.close()
-    if kind == "memory":
-        raise LimitExceeded("memory")
-    return value
+    with BoundedWorker(_call, (target, args), memory) as worker:
+        return worker.receive(seconds)
 
 
-def _work(send, target, args, memory: int) -> None:
+def _call(channel, target, args):
+    return target(*args)
+
+
+class BoundedWorker:
+    """A worker process started at once, to talk with while it works: target(channel, *args) runs in it.
+
+    The worker may `channel.send(value)` (each value is one `receive` here) and `channel.receive()` what is
+    `send`-ed here; its return value is its last message. Its address space may grow `memory` bytes beyond what
+    it uses when it starts (on Linux). Each `receive(seconds)` waits at most `seconds`; a MemoryError in the
+    worker, a worker killed by the bound, or the deadline raise LimitExceeded. Leaving the `with` block (or
+    `stop()`) kills the worker if it still runs; a worker whose parent is gone stops at its next `receive()`.
+    """
+
+    def __init__(self, target, args: tuple, memory: int):
+        if hasattr(os, "fork"):
+            self._process, self._from_worker, self._to_worker = _Forked(target, args, memory), None, None
+            self._from_worker, self._to_worker = self._process.from_worker, self._process.to_worker
+            return
+        import multiprocessing  # where there is no fork (Windows): a fresh interpreter, which takes longer
+
+        mp = multiprocessing.get_context("spawn")
+        self._from_worker, to_parent = mp.Pipe(duplex=False)
+        from_parent, self._to_worker = mp.Pipe(duplex=False)
+        self._process = mp.Process(target=_serve, daemon=True, args=(
+            to_parent, from_parent, (self._from_worker, self._to_worker), target, args, memory))
+        self._process.start()
+        to_parent.close()
+        from_parent.close()
+
+    def __enter__(self) -> BoundedWorker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def send(self, value) -> None:
+        try:
+            self._to_worker.send(value)
+        except OSError:  # the worker is gone (killed by its memory bound, or it failed)
+            raise LimitExceeded("memory") from None
+
+    def receive(self, seconds: float):
+        try:
+            if not self._from_worker.poll(seconds):
+                raise LimitExceeded("time")
+            kind, value = self._from_worker.recv()
+        except (EOFError, OSError):
+            raise LimitExceeded("memory") from None
+        if kind == "memory":
+            raise LimitExceeded("memory")
+        return value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._from_worker.close()
+        self._to_worker.close()
+
+
+class _Forked:
+    """A forked worker (the `Process` interface BoundedWorker uses), talking through two pipes of its own.
+
+    Lighter than multiprocessing, which a build would otherwise load before it could start its worker."""
+
+    def __init__(self, target, args: tuple, memory: int):
+        from_worker, to_parent = os.pipe()
+        from_parent, to_worker = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: it never returns into the caller's code, and leaves without teardown
+            try:
+                os.close(from_worker)
+                os.close(to_worker)
+                _serve(_End(to_parent), _End(from_parent), (), target, args, memory)
+            finally:
+                os._exit(0)
+        os.close(to_parent)
+        os.close(from_parent)
+        self.from_worker, self.to_worker = _End(from_worker), _End(to_worker)
+        self._reaped = False
+
+    def is_alive(self) -> bool:
+        if not self._reaped:
+            self._reaped = self._wait(os.WNOHANG)
+        return not self._reaped
+
+    def kill(self) -> None:
+        os.kill(self.pid, 9)
+
+    def join(self) -> None:
+        if not self._reaped:
+            self._reaped = self._wait(0)
+
+    def _wait(self, options: int) -> bool:
+        try:
+            return os.waitpid(self.pid, options)[0] != 0
+        except ChildProcessError:  # already reaped (a server that does not wait for its children)
+            return True
+
+
+class _End:
+    """One end of a pipe carrying pickled values, each after its length (multiprocessing's Connection, in
+    the part BoundedWorker uses)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def send(self, value) -> None:
+        import pickle
+        import struct
+
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(struct.pack("!Q", len(data)) + data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def recv(self):
+        import pickle
+        import struct
+
+        (size,) = struct.unpack("!Q", self._read(8))
+        return pickle.loads(self._read(size))
+
+    def _read(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            chunk = os.read(self.fd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def poll(self, seconds: float) -> bool:
+        import math
+        import select
+
+        waiting = select.poll()
+        waiting.register(self.fd, select.POLLIN)
+        return bool(waiting.poll(max(0, math.ceil(seconds * 1000))))  # data, or the worker gone (read: EOF)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class _Channel:
+    """The worker's side: messages to the parent, and what the parent sends."""
+
+    def __init__(self, to_parent, from_parent):
+        self._to_parent, self._from_parent = to_parent, from_parent
+
+    def send(self, value) -> None:
+        self._to_parent.send(("ok", value))
+
+    def receive(self):
+        """What the parent sent; EOFError when the parent is gone."""
+        return self._from_parent.recv()
+
+
+def _serve(to_parent, from_parent, parent_ends, target, args, memory: int) -> None:
+    for end in parent_ends:  # the parent's ends, inherited: closed, so a parent that is gone is seen as gone
+        end.close()
     _limit_memory(memory)
     try:
-        outcome = ("ok", target(*args))
+        outcome = ("ok", target(_Channel(to_parent, from_parent), *args))
     except MemoryError:
         outcome = ("memory", None)
+    except EOFError:  # the parent went away before sending what the worker waited for
+        return
     try:
-        send.send(outcome)
+        to_parent.send(outcome)
     finally:
-        send.close()
+        to_parent.close()
 
 
 def _limit_memory(memory: int) -> None:

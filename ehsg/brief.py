@@ -85,13 +85,15 @@ def brief_context(report: CheckReport, guide: Guide, draft: bool = False, date: 
 def build_brief(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
                 draft: bool = False, date: str = "") -> BuildResult:
     """Check the workbook, then write the briefing; refuses (writes nothing) on errors unless draft."""
+    from .docxrender import Rendering
+
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
     template_path = Path(template) if template else default_brief_template()
-    report = checked(workbook, guide, draft)
-    context, warnings = brief_context(report, guide, draft, date)
-    from .docxrender import render_docx
-
-    with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
-        chart = render_chart(report, guide, Path(tmp) / "profile.png")
-        render_docx(template_path, context, Path(output), images={"chart": chart})
+    # the template made ready in its worker while the workbook is checked and the chart drawn
+    with Rendering(template_path, frozenset({"chart"})) as rendering:
+        report = checked(workbook, guide, draft)
+        context, warnings = brief_context(report, guide, draft, date)
+        with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
+            chart = render_chart(report, guide, Path(tmp) / "profile.png")
+            rendering.render(context, Path(output), images={"chart": chart})
     return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))

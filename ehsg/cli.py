@@ -151,11 +151,12 @@ def build(file, output, template_file, draft, date, guide_dir):
     """Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
     Every warning the build acts on is repeated here.
     """
-    from .submission import build_submission
+    from .submission import build_submission, start_submission
 
-    guide = guide_for_document(file, output, template_file, "build", guide_dir)
-    result = write_document(output, [file, template_file], lambda path: build_submission(
-        file, path, guide, template=template_file, draft=draft, date=date))
+    with start_submission(template_file) as rendering:  # the template made ready while the guide data loads
+        guide = guide_for_document(file, output, template_file, "build", guide_dir)
+        result = write_document(output, [file, template_file], lambda path: build_submission(
+            file, path, guide, template=template_file, draft=draft, date=date, rendering=rendering))
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
     state = " as a DRAFT" if draft and result.report.errors else ""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import CheckReport, check_file
 from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
 
@@ -183,6 +186,7 @@ def sample_context(guide: Guide, context=None) -> dict:
     """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
     import tempfile
 
+    from .check import check_file
     from .workbook import write_template
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
@@ -205,24 +209,36 @@ def check_template(path: str | Path, guide: Guide) -> dict:
     return docxrender.check_template(path, context_fields(), PICTURES, sample_context(guide))
 
 
+def start_submission(template: str | Path | None = None):
+    """The submission's template made ready in its bounded worker (docxrender.Rendering) while the caller does
+    other work (loads the guide data); give it to build_submission, and end it with `with`."""
+    from .docxrender import Rendering
+
+    return Rendering(Path(template) if template else default_template())
+
+
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
-                     draft: bool = False, date: str = "") -> BuildResult:
+                     draft: bool = False, date: str = "", rendering=None) -> BuildResult:
     """Check the workbook, then write the national form with its answers; refuses (writes nothing) on errors
-    unless draft."""
+    unless draft. `rendering`: start_submission(template), when it was started earlier."""
     from .outputs import refuse_overwriting_inputs
 
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
-    template_path = Path(template) if template else default_template()
+    if rendering is None:
+        with start_submission(template) as rendering:
+            return build_submission(workbook, output, guide, template, draft, date, rendering)
+    # The template is made ready (in its bounded worker) while the workbook is checked; a workbook's errors
+    # are still reported before any problem of the template.
     report = checked(workbook, guide, draft)
     context, warnings = build_context(report, guide, draft, date)
-    from .docxrender import render_docx
-
-    render_docx(template_path, context, Path(output))
+    rendering.render(context, Path(output))
     return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))
 
 
 def checked(workbook: str | Path, guide: Guide, draft: bool = False) -> CheckReport:
     """The check of a workbook a document is built from; refuses when it has errors (unless draft)."""
+    from .check import check_file
+
     report = check_file(workbook, guide)
     if report.assessment is None or (report.errors and not draft):
         lines = "\n".join(f"  {p}" for p in report.errors)

@@ -146,36 +146,51 @@ def properties_sandbox(env: TemplateSandbox) -> TemplateSandbox:
 
 
 def refused_constructs(tree: nodes.Template, pictures: set[str] = frozenset()) -> list[tuple[int, str, str]]:
-    """(line, code, what) for every tag or expression a Word template may not hold."""
+    """(line, code, what) for every tag or expression a Word template may not hold (one walk of the tree)."""
     found = []
-    for node in list(tree.find_all(nodes.Getattr)) + list(tree.find_all(nodes.Getitem)):
-        if isinstance(node.node, nodes.Name) and node.node.name in pictures:
-            found.append((node.lineno, "template-unknown-field", f"{{{{ {node.node.name} }}}} is a picture placed by "
-                          "ehsg: it has no parts to reach into. Put it alone in its own paragraph."))
-    for kind, tag in REFUSED_TAGS.items():
-        for node in tree.find_all(kind):
-            found.append((node.lineno, "template-refused-tag",
-                          f"The tag {{% {tag} %}} is not allowed: a Word template is one file and may not pull "
-                          "in another."))
-    for node in tree.find_all(nodes.Getattr):
-        if node.attr.startswith("_"):
-            found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(node.attr)}', a part "
-                          "of Python itself, not of the data; this is unsafe and not allowed."))
-    for node in tree.find_all(nodes.Getitem):
-        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
-            found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(node.arg.value)}', a part "
-                          "of Python itself, not of the data; this is unsafe and not allowed."))
-    for node in tree.find_all(nodes.Getattr):
-        if node.attr in REFUSED_ATTRS:
-            found.append((node.lineno, "template-unsafe", f"The template reaches '{node.attr}', which can read "
-                          "parts of Python itself through the text it is given; this is unsafe and not allowed."))
-    for node in tree.find_all(nodes.Getitem):
-        if isinstance(node.arg, nodes.Const) and node.arg.value in REFUSED_ATTRS:
-            found.append((node.lineno, "template-unsafe", f"The template reaches '{node.arg.value}', which can "
-                          "read parts of Python itself through the text it is given; this is unsafe and not allowed."))
-    for node in tree.find_all(nodes.Filter):
-        if node.name not in _ATTRIBUTE_FILTERS:
-            continue
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            found += _refused_access(node, pictures)
+        elif isinstance(node, nodes.Filter):
+            found += _refused_filter_use(node)
+        elif isinstance(node, nodes.Call):
+            if isinstance(node.node, nodes.Getattr) and node.node.attr not in ALLOWED_METHODS \
+                    and not node.node.attr.startswith("_"):
+                found.append((node.lineno, "template-unsafe", f"The template calls '{shown(node.node.attr)}()', "
+                              "which a form template has no need of; this is unsafe and not allowed."))
+        else:
+            for kind, tag in REFUSED_TAGS.items():
+                if isinstance(node, kind):
+                    found.append((node.lineno, "template-refused-tag",
+                                  f"The tag {{% {tag} %}} is not allowed: a Word template is one file and may not "
+                                  "pull in another."))
+    return sorted(found)
+
+
+def _refused_access(node, pictures: set[str]) -> list[tuple[int, str, str]]:
+    """A field reached by `.name` or `[key]`: into a picture, into Python itself, or to str.format."""
+    found = []
+    if isinstance(node.node, nodes.Name) and node.node.name in pictures:
+        found.append((node.lineno, "template-unknown-field", f"{{{{ {node.node.name} }}}} is a picture placed by "
+                      "ehsg: it has no parts to reach into. Put it alone in its own paragraph."))
+    if isinstance(node, nodes.Getattr):
+        name = node.attr
+    elif isinstance(node.arg, nodes.Const):
+        name = node.arg.value
+    else:
+        return found
+    if isinstance(name, str) and name.startswith("_"):
+        found.append((node.lineno, "template-unsafe", f"The field reaches into '{shown(name)}', a part "
+                      "of Python itself, not of the data; this is unsafe and not allowed."))
+    if name in REFUSED_ATTRS:
+        found.append((node.lineno, "template-unsafe", f"The template reaches '{name}', which can read parts of "
+                      "Python itself through the text it is given; this is unsafe and not allowed."))
+    return found
+
+
+def _refused_filter_use(node: nodes.Filter) -> list[tuple[int, str, str]]:
+    found = []
+    if node.name in _ATTRIBUTE_FILTERS:
         positional = node.args[1:] if node.name in ("map", "select", "reject") else node.args  # [0]: a filter
         for arg in [*positional, *(kw.value for kw in node.kwargs)]:
             if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and \
@@ -183,16 +198,10 @@ def refused_constructs(tree: nodes.Template, pictures: set[str] = frozenset()) -
                 found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is asked for "
                               f"'{shown(arg.value)}', a part of Python itself, not of the data; this is unsafe "
                               "and not allowed."))
-    for node in tree.find_all(nodes.Filter):
-        if node.name in REFUSED_FILTERS:
-            found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is not allowed in a Word "
-                          "template: it would let markup or Python internals into the document."))
-    for node in tree.find_all(nodes.Call):
-        if isinstance(node.node, nodes.Getattr) and node.node.attr not in ALLOWED_METHODS \
-                and not node.node.attr.startswith("_"):
-            found.append((node.lineno, "template-unsafe", f"The template calls '{shown(node.node.attr)}()', "
-                          "which a form template has no need of; this is unsafe and not allowed."))
-    return sorted(found)
+    if node.name in REFUSED_FILTERS:
+        found.append((node.lineno, "template-unsafe", f"The filter |{node.name} is not allowed in a Word "
+                      "template: it would let markup or Python internals into the document."))
+    return found
 
 
 def shown(text: str, limit: int = 80) -> str:

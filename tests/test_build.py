@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -308,6 +309,41 @@ def test_template_with_a_broken_tag_or_unsafe_access_is_refused(guide, example, 
         assert res.exit_code == 2, res.output
         assert fragment in res.output and "Traceback" not in res.output
         assert not out.exists()
+
+
+def test_a_workbook_with_errors_is_reported_before_a_refused_template(example, tmp_path):
+    """The template is readied while the workbook is checked; the workbook's errors still come first."""
+    wb = openpyxl.load_workbook(example)
+    wb[FV]["C4"] = "three"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    doc = Document(REPO / "templates" / "submission.docx")
+    doc.add_paragraph("{{ area.__class__ }}")
+    refused = tmp_path / "refused.docx"
+    doc.save(refused)
+    out = tmp_path / "out.docx"
+    res = CliRunner().invoke(main, ["build", str(bad), "-o", str(out), "--template", str(refused)])
+    assert res.exit_code == 1, res.output
+    assert f"{FV}!C4" in res.output and "template" not in res.output.lower()
+    res = CliRunner().invoke(main, ["build", str(example), "-o", str(out), "--template", str(refused)])
+    assert res.exit_code == 2 and "[template-unsafe]" in res.output
+    assert not out.exists()
+
+
+def test_jinja_and_docxtpl_are_loaded_only_in_the_render_worker(tmp_path):
+    """The build's own process checks the workbook; only its bounded worker loads Jinja, docxtpl and python-docx."""
+    code = ("import sys\n"
+            "from click.testing import CliRunner\n"
+            "from ehsg.cli import main\n"
+            f"res = CliRunner().invoke(main, ['build', {str(REPO / 'examples' / 'sefton-2022.xlsx')!r}, '-o', "
+            f"{str(tmp_path / 'out.docx')!r}])\n"
+            "assert res.exit_code == 0, res.output\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'docxtpl', 'docx', 'markupsafe'}))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "[]"
+    assert Document(tmp_path / "out.docx").paragraphs
 
 
 @pytest.mark.skipif(not soffice(), reason="LibreOffice (soffice) is not installed")

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ehsg import docxrender
+from ehsg.office import docxsave
 from ehsg.cli import main
 from ehsg.docxrender import check_template, render_docx
 from ehsg.errors import TemplateError
@@ -244,3 +245,45 @@ def test_web_links_and_ordinary_fields_are_allowed():
     split = body.replace(b"> PA<", b"> INCLUDE<").replace(b">GE <", b'>TEXT "c.txt" <')
     check_parts({"word/document.xml": split}, "bad.docx", problems)
     assert [p.code for p in problems] == ["template-unsafe-field"]
+
+
+def test_a_member_keeps_the_templates_compressed_form_only_when_it_unpacks_to_its_bytes():
+    import zlib
+
+    def deflate(data: bytes, level: int = 6) -> bytes:
+        c = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return c.compress(data) + c.flush()
+
+    members = {"[Content_Types].xml": b"<Types/>", "same.xml": b"<a>" + b"x" * 5000 + b"</a>",
+               "changed.xml": b"<b>rendered</b>", "broken.xml": b"<c/>"}
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n))
+    deflated = {"same.xml": deflate(members["same.xml"], 1), "changed.xml": deflate(b"<b>{{ x }}</b>"),
+                "broken.xml": b"\x00not deflate"}
+    out = docxsave.reproducible_zip(names, members, None, deflated)
+    with zipfile.ZipFile(__import__("io").BytesIO(out)) as z:
+        assert z.testzip() is None and z.namelist() == names
+        assert {n: z.read(n) for n in names} == members
+        kept = z.getinfo("same.xml")  # the template's own stream (level 1), not compressed again
+        assert kept.compress_size == len(deflated["same.xml"]) != len(deflate(members["same.xml"]))
+    assert docxsave.reproducible_zip(names, members, None) == docxsave.reproducible_zip(names, members, None)
+
+
+def test_a_rendering_started_early_holds_the_templates_refusal_until_it_renders(tmp_path):
+    """A refused template is reported when the document is asked for (after the caller's own checks)."""
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"not a zip at all")
+    rendering = docxrender.Rendering(bad)
+    with rendering:
+        with pytest.raises(TypeError):  # the caller's values are checked first, as render_docx always did
+            rendering.render({"x": object()}, tmp_path / "out.docx")
+    with docxrender.Rendering(bad) as rendering:
+        with pytest.raises(TemplateError) as e:
+            rendering.render({"x": "a"}, tmp_path / "out.docx")
+        assert [p.code for p in e.value.problems] == ["not-a-word-document"]
+        with pytest.raises(RuntimeError):
+            rendering.render({"x": "a"}, tmp_path / "out.docx")
+    assert not (tmp_path / "out.docx").exists()
+    good = _small_template(tmp_path / "good.docx", ["{{ x }}"])
+    with docxrender.Rendering(good) as rendering:
+        rendering.render({"x": "once"}, tmp_path / "out.docx")
+    assert [p.text for p in Document(tmp_path / "out.docx").paragraphs] == ["once"]

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from xml.etree import ElementTree as ET
 
 from ..problems import Problems
-from ..templatebox import shown
+from ..terminal import quoted
 from .package import DOCX
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -53,15 +53,15 @@ def _check_relationships(name: str, content: bytes, label: str, problems: Proble
         return
     for rel in root.iter(_REL):
         kind = rel.get("Type", "").rsplit("/", 1)[-1]
-        target, where = rel.get("Target", ""), f"{label}: {name} ({shown(rel.get('Id', ''))})"
+        target, where = rel.get("Target", ""), f"{label}: {name} ({_shown(rel.get('Id', ''))})"
         if kind == "aFChunk":
             problems.error("template-alt-chunk", where, "The template pulls in another document (an 'alternative "
                            "format chunk') that Word would convert when opening it; ehsg does not use such "
                            "templates. Paste the content into the template itself.")
         elif rel.get("TargetMode", "").lower() == "external" and not (
                 kind == "hyperlink" and target.lower().startswith(_LINK_SCHEMES)):
-            problems.error("template-external-link", where, f"The template links a {shown(kind)} from outside "
-                           f"the file ('{shown(target)}'); Word would fetch it when the submission is opened. "
+            problems.error("template-external-link", where, f"The template links a {_shown(kind)} from outside "
+                           f"the file ('{_shown(target)}'); Word would fetch it when the submission is opened. "
                            "Insert pictures and other content into the template itself.")
 
 
@@ -89,5 +89,10 @@ def _check_fields(name: str, content: bytes, label: str, problems: Problems) -> 
         word = code.strip().split(" ", 1)[0].upper().lstrip("\\")
         if word and word not in _SAFE_FIELDS:
             problems.error("template-unsafe-field", f"{label}: {name}", f"The template holds a Word field "
-                           f"'{shown(code.strip())}' that fetches or runs something when the document is opened; "
+                           f"'{_shown(code.strip())}' that fetches or runs something when the document is opened; "
                            "ehsg does not use such templates.")
+
+
+def _shown(text: str) -> str:
+    """Text from a file made safe for a terminal (as ehsg.templatebox.shown, without loading Jinja)."""
+    return quoted(text, 80)

@@ -1,0 +1,103 @@
+"""The bounded worker: answers, a deadline, a memory bound, and a worker that never outlives its use."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from ehsg.bounded import BoundedWorker, LimitExceeded, run_bounded
+
+
+def _double(x):
+    return x * 2
+
+
+def _echo_twice(channel, greeting):
+    channel.send(greeting)
+    value = channel.receive()
+    return value, value
+
+
+def _sleep(channel, seconds):
+    time.sleep(seconds)
+    return "late"
+
+
+def _hog(channel):
+    return b"x" * (600 * 1024 * 1024)
+
+
+def _pid_then_wait(channel):
+    channel.send(os.getpid())
+    return channel.receive()
+
+
+def test_run_bounded_returns_what_the_target_returns():
+    assert run_bounded(_double, (21,), 30, 256 * 1024 * 1024) == 42
+
+
+def test_a_worker_talks_while_it_works():
+    with BoundedWorker(_echo_twice, ("ready",), 256 * 1024 * 1024) as worker:
+        assert worker.receive(30) == "ready"
+        worker.send({"values": [1, "two"]})
+        assert worker.receive(30) == ({"values": [1, "two"]},) * 2
+
+
+def test_the_deadline_and_the_memory_bound_stop_the_worker():
+    with BoundedWorker(_sleep, (30,), 256 * 1024 * 1024) as worker:
+        with pytest.raises(LimitExceeded) as e:
+            worker.receive(0.5)
+        assert e.value.kind == "time"
+    with BoundedWorker(_hog, (), 100 * 1024 * 1024) as worker:
+        with pytest.raises(LimitExceeded) as e:
+            worker.receive(30)
+        assert e.value.kind == "memory"
+
+
+def test_leaving_the_block_ends_a_waiting_worker():
+    with BoundedWorker(_pid_then_wait, (), 256 * 1024 * 1024) as worker:
+        pid = worker.receive(30)
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
+        os.kill(pid, 0)
+
+
+def test_a_worker_whose_parent_is_gone_stops(tmp_path):
+    """ehsg leaves without teardown (os._exit): a worker still waiting for its values must not linger."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = ("import os, sys\n"
+            "sys.path.insert(0, sys.argv[1])\n"
+            "from test_bounded import _pid_then_wait\n"
+            "from ehsg.bounded import BoundedWorker\n"
+            "w = BoundedWorker(_pid_then_wait, (), 256 * 1024 * 1024)\n"
+            "print(w.receive(30), flush=True)\n"
+            "os._exit(0)\n")
+    res = subprocess.run([sys.executable, "-c", code, str(REPO / "tests")], capture_output=True, text=True,
+                         timeout=60, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    pid = int(res.stdout)
+    for _ in range(300):  # gone, or a zombie nobody has reaped yet: either way it has stopped
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the worker outlived its parent")
+
+
+def test_without_fork_a_fresh_interpreter_does_the_same(monkeypatch):
+    """Where there is no fork (Windows), the worker is a fresh interpreter started by multiprocessing."""
+    monkeypatch.delattr(os, "fork")
+    assert run_bounded(_double, ("ab",), 60, 512 * 1024 * 1024) == "abab"
+    with BoundedWorker(_echo_twice, ("ready",), 512 * 1024 * 1024) as worker:
+        assert worker.receive(60) == "ready"
+        worker.send([1])
+        assert worker.receive(60) == ([1], [1])
