@@ -90,7 +90,7 @@ def read_area(wb, guide: Guide, problems: Problems, formulas: dict, partner: boo
     out["area"] = "" if area is None else str(area).strip()
     if not out["area"] and norm(wbk.LABEL_AREA) in cells and not partner:
         problems.error("area-missing", where, "The area's name is missing.")
-    from .submission import xml_safe  # the one definition of what a Word document cannot hold
+    from .xmlsafe import xml_safe  # the one definition of what a Word document cannot hold
 
     removed = sorted(set(xml_safe(out["area"])[1]))
     if removed:

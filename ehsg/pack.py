@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .guide import Guide
-from .submission import xml_safe
+from .xmlsafe import xml_safe
 from .workshop import ROUNDING_RULE, Workshop
 
 # Column widths in cm on A4 portrait with 1.5 cm margins (18 cm of text): partner, score, the two questions.

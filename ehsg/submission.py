@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,26 +9,18 @@ from typing import TYPE_CHECKING
 from .errors import RefusedError
 from .guide import Guide, packaged_guides_dir
 from .problems import Problem
+from .xmlsafe import xml_safe
 
 if TYPE_CHECKING:
     from .check import CheckReport
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
 
-# XML 1.0 cannot hold these; Word refuses a document that contains them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def default_template() -> Path:
     here = packaged_guides_dir().parent / "templates" / "submission.docx"
     return here
-
-
-def xml_safe(text: str) -> tuple[str, list[str]]:
-    """Text Word can hold: line endings normalised, characters XML forbids removed and named."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    removed = [f"U+{ord(c):04X}" for c in _XML_ILLEGAL.findall(text)]
-    return (_XML_ILLEGAL.sub("", text) if removed else text), removed
 
 
 def paragraphs(text: str) -> list[str]:
