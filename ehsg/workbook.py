@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 
@@ -109,16 +110,24 @@ def _styles():
     }
 
 
+def _lines(text: str, per_line: float) -> int:
+    """How many lines a text takes in a wrapped cell of per_line characters (each line break starts one)."""
+    if len(text) <= per_line:   # one line, unless it holds line breaks
+        return text.count("\n") + 1
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
 def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
     """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
-    import math
-
     lines = 1
+    cells = ws._cells   # read the cells directly: asking ws.cell() for each is most of the cost on a long sheet
     for col, width in widths.items():
-        value = ws.cell(row=row, column=col).value
+        cell = cells.get((row, col))
+        if cell is None:
+            cell = ws.cell(row=row, column=col)   # as before: the sheet's extent counts the cell
+        value = cell._value
         if isinstance(value, str) and value:
-            per_line = max(1.0, width * 1.05)
-            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
+            lines = max(lines, _lines(value, max(1.0, width * 1.05)))
     # 409 points is the tallest row a spreadsheet allows
     ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
 
@@ -371,6 +380,7 @@ def write_assessment(guide: Guide, assessment, path: str | Path) -> Path:
     return atomic_save(path, wb.save)
 
 
+CELL_CHARACTERS = 32_767   # the most a cell holds (openpyxl cuts a longer text here)
 _OOXML_LITERAL = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # each literal _xHHHH_, overlapping ones too
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -463,9 +473,31 @@ class Stamp:
             cell._style = self._blank(done)
 
 
+_MAX_ROW = 1_048_576   # a worksheet's last row
+
+
+def _set_new(cell, value) -> None:
+    """set_text for a new cell, storing what openpyxl's value setter would store without its per-value checks:
+    a text is escaped first (which leaves none of the characters openpyxl refuses, tests/test_workbook.py),
+    cut where openpyxl cuts it, and typed as openpyxl types it once set_text has kept '=' text as text."""
+    kind = type(value)
+    if kind is str:
+        from openpyxl.cell.cell import ERROR_CODES
+
+        value = ooxml_escape(value)[:CELL_CHARACTERS]
+        cell._value = value
+        cell.data_type = "e" if value in ERROR_CODES else "s"
+    elif kind is int or kind is float:
+        cell._value = value   # a new cell is already numeric ('n')
+    elif value is not None:
+        set_text(cell, value)
+
+
 def write_table(ws, headers, rows, widths=None, start_row=1):
     """A header row and rows of values, every text cell written exactly (see set_text), header frozen."""
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles.cell_style import StyleArray
 
     header = Stamp(font=Font(bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
                    alignment=Alignment(wrap_text=True, vertical="top"))
@@ -478,9 +510,20 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
     if widths:
         fit_row(ws, start_row, dict(enumerate(widths, start=1)))
+    # A new cell styled by `wrap` always ends with the same style: found on the first, copied onto the others,
+    # which are made and added directly (a long sheet's cells cost most of its time when made one by one).
+    cells, styled = ws._cells, None
     for r, row in enumerate(rows, start=start_row + 1):
         for i, v in enumerate(row, start=1):
+            if styled is not None and (r, i) not in cells and r <= _MAX_ROW:
+                c = Cell(ws, row=r, column=i, style_array=styled)   # copied by openpyxl
+                ws._add_cell(c)
+                _set_new(c, v)
+                continue
+            new = (r, i) not in cells
             c = ws.cell(row=r, column=i)
             set_text(c, v)
             wrap(c)
+            if new and styled is None:
+                styled = StyleArray(c._style)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

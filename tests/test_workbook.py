@@ -151,3 +151,73 @@ def test_stamp_styles_cells_as_setting_each_attribute_would():
         assert stamped["B1"].font.bold and stamped["B3"].font.italic and not stamped["A1"].font.bold
         stamped["A1"].fill = PatternFill("solid", fgColor="000000")   # each cell's style is its own
         assert stamped["A2"].fill == attrs["fill"]
+
+
+def test_escaping_leaves_none_of_the_characters_openpyxl_refuses():
+    """write_table stores text in new cells without openpyxl's own check, because escaping has already
+    replaced every character that check refuses: the two sets must stay the same."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from ehsg.workbook import ooxml_escape
+
+    for code in range(0x3000):
+        ch = chr(code)
+        assert not ILLEGAL_CHARACTERS_RE.search(ooxml_escape(f"a{ch}b")), hex(code)
+        assert (ooxml_escape(ch) != ch) == bool(ILLEGAL_CHARACTERS_RE.search(ch)) or ch == "_", hex(code)
+
+
+def test_write_table_stores_each_cell_as_setting_it_one_by_one_would():
+    """The table's cells are made in bulk; each ends with the value, type and style that ws.cell, set_text
+    and the wrap style give it one at a time, cells that existed before included."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from ehsg.workbook import Stamp, set_text, write_table
+
+    values = ["plain", "=SUM(A1:A2)", "=", "#N/A", "#DIV/0!", "a\x01b\x1fc", "_x0041_ kept", "x" * 40_000,
+              3, 2.5, 0, None, True, dt.date(2024, 5, 1), "line\nbreak", " ", ""]
+    rows = [values[i:] + values[:i] for i in range(len(values))]
+    headers = [f"H{i}" for i in range(len(values))]
+    bulk, single = Workbook().active, Workbook().active
+    for ws in (bulk, single):
+        ws["C4"].font = Font(italic=True)   # a cell already there, with a style of its own
+    write_table(bulk, headers, rows, [10] * len(values), start_row=2)
+    header = Stamp(font=Font(bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
+                   alignment=Alignment(wrap_text=True, vertical="top"))
+    wrap = Stamp(alignment=Alignment(wrap_text=True, vertical="top"))
+    for i, h in enumerate(headers, start=1):
+        set_text(single.cell(row=2, column=i), h)
+        header(single.cell(row=2, column=i))
+    for r, row in enumerate(rows, start=3):
+        for i, v in enumerate(row, start=1):
+            set_text(single.cell(row=r, column=i), v)
+            wrap(single.cell(row=r, column=i))
+    assert sorted(bulk._cells) == sorted(single._cells)
+    for key, cell in single._cells.items():
+        other = bulk._cells[key]
+        assert (other.value, other.data_type, other.style_id) == (cell.value, cell.data_type, cell.style_id), key
+        for name in ("alignment", "font", "fill", "border", "number_format"):
+            assert repr(getattr(other, name)) == repr(getattr(cell, name)), (key, name)
+    assert bulk.max_row == single.max_row == len(rows) + 2
+    assert bulk["C4"].font.italic and bulk["A4"].alignment.wrap_text
+    bulk["A5"].font = Font(bold=True)     # each new cell's style is its own
+    assert not bulk["A6"].font.bold
+
+
+def test_fit_row_counts_lines_as_before():
+    """A row's height: each line break starts a line, and a line longer than the column wraps."""
+    from openpyxl import Workbook
+
+    from ehsg.workbook import fit_row
+
+    ws = Workbook().active
+    for col, text in enumerate(("short", "one\ntwo\nthree", "y" * 100, "z" * 21 + "\n" + "w" * 5, ""), start=1):
+        ws.cell(row=1, column=col, value=text)
+    expected = {1: 1, 2: 3, 3: 5, 4: 3, 5: 1}    # at 20 characters a line (width 20 / 1.05)
+    for col, lines in expected.items():
+        fit_row(ws, 1, {col: 20 / 1.05})
+        assert ws.row_dimensions[1].height == max(15.0, 15.0 * lines), col
+    fit_row(ws, 1, {9: 10})       # an absent cell is made, as it always was
+    assert (1, 9) in ws._cells
