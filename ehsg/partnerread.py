@@ -47,11 +47,13 @@ def _parallel(files: list[Path], guide: Guide, workers: int) -> Iterator[LoadRes
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    # The first file is read here before the workers start: they begin with the reader's libraries loaded.
+    yield load_workbook_file(files[0], guide)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(guide,))
-    done = 0
+    done = 1
     try:
-        for result in pool.map(_read, files, chunksize=_CHUNK):
+        for result in pool.map(_read, files[1:], chunksize=_CHUNK):
             yield result
             done += 1
     except BrokenProcessPool:
