@@ -8,6 +8,7 @@ import statistics
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import InputFileError
@@ -41,13 +42,17 @@ class DescriptorStats:
     id: str
     responses: tuple[PartnerScore, ...]  # every partner, blank scores included
 
+    @cached_property
+    def _scores(self) -> tuple[int, ...]:   # the statistics below ask for the scores many times each
+        return tuple(r.score for r in self.responses if r.score is not None)
+
     @property
     def scores(self) -> list[int]:
-        return [r.score for r in self.responses if r.score is not None]
+        return list(self._scores)
 
     @property
     def n(self) -> int:
-        return len(self.scores)
+        return len(self._scores)
 
     @property
     def blanks(self) -> int:
@@ -55,23 +60,23 @@ class DescriptorStats:
 
     @property
     def mean(self) -> float | None:
-        return statistics.fmean(self.scores) if self.scores else None
+        return statistics.fmean(self._scores) if self._scores else None
 
     @property
     def median(self) -> float | None:
-        return statistics.median(self.scores) if self.scores else None
+        return statistics.median(self._scores) if self._scores else None
 
     @property
     def minimum(self) -> int | None:
-        return min(self.scores) if self.scores else None
+        return min(self._scores) if self._scores else None
 
     @property
     def maximum(self) -> int | None:
-        return max(self.scores) if self.scores else None
+        return max(self._scores) if self._scores else None
 
     @property
     def spread(self) -> int | None:
-        return self.maximum - self.minimum if self.scores else None
+        return self.maximum - self.minimum if self._scores else None
 
     @property
     def proposed(self) -> int | None:
