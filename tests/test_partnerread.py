@@ -57,7 +57,6 @@ def test_parallel_reading_finds_the_same_in_the_same_order(guide, many, monkeypa
     seen = []
     parallel = loaded(load_partners(many, guide, progress=lambda done, total: seen.append((done, total))))
     assert parallel == serial
-    codes = [c for c, *_ in serial[1]]
     errors = [(code, location.split(":")[0]) for code, severity, location, _ in serial[1] if severity == "error"]
     assert errors == [("duplicate-respondent", "p2-copy.xlsx"), ("score-out-of-range", "p3.xlsx"),
                       ("damaged-workbook", "broken.xlsx"), ("duplicate-respondent", "p6.xlsx"),
