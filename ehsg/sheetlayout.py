@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-from openpyxl.styles import Alignment
-
 LINE_POINTS = 15        # the height of one line of 11-point Calibri, in points
 CHAR_WIDTH = 1.1        # Excel column width units per character, with room for bold headers
 
@@ -22,6 +20,7 @@ def fit_sheet(ws, title_rows: int = 1, max_width: float = 60, min_width: float =
               widths: dict[str, float] | None = None) -> None:
     """Fit every column to its content (no wider than max_width; longer text wraps), wrap every cell, set each
     row's height to show its wrapped lines, and print landscape, one page wide, repeating the title rows."""
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     fitted: dict[int, float] = {}
@@ -62,3 +61,59 @@ def fit_sheet(ws, title_rows: int = 1, max_width: float = 60, min_width: float =
         ws.print_title_rows = f"1:{title_rows}"
     ws.oddFooter.center.text = "Page &P of &N"
     ws.oddHeader.right.text = "&A"
+
+
+def _lines(text: str, per_line: float) -> int:
+    """How many lines a text takes in a wrapped cell of per_line characters (each line break starts one)."""
+    if len(text) <= per_line:   # one line, unless it holds line breaks
+        return text.count("\n") + 1
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
+    """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
+    lines = 1
+    cells = ws._cells   # read the cells directly: asking ws.cell() for each is most of the cost on a long sheet
+    for col, width in widths.items():
+        cell = cells.get((row, col))
+        if cell is None:
+            cell = ws.cell(row=row, column=col)   # as before: the sheet's extent counts the cell
+        value = cell._value
+        if isinstance(value, str) and value:
+            lines = max(lines, _lines(value, max(1.0, width * 1.05)))
+    # 409 points is the tallest row a spreadsheet allows
+    ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
+
+
+def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0,
+                area: str | None = None) -> None:
+    """How every sheet ehsg writes prints: A4 landscape, one page wide (fit_height pages tall, 0 = as many as it
+    takes), the title rows repeated on each page, the print area set to what is filled (or `area`: a sheet whose
+    chart lies beyond its cells), the sheet's name and
+    `header` at the top and page numbers at the foot. Call it after the sheet is filled."""
+    from openpyxl.utils import get_column_letter
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = fit_height
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.print_options.horizontalCentered = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = area or f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
+    # '&' starts a code in Excel's header language: a literal one is written '&&'.
+    left = header.replace("&", "&&") if header and len(header) < 120 else ""
+    ws.oddHeader.left.text = left or None
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.evenHeader.left.text, ws.evenHeader.right.text = ws.oddHeader.left.text, "&A"
+    ws.evenFooter.center.text = "Page &P of &N"
+
+
+def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
+    """fit_row for every row from first to last (default: the last filled row)."""
+    for r in range(first, (last or ws.max_row) + 1):
+        fit_row(ws, r, widths, minimum)

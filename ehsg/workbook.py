@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 from . import __version__
+from .cellwrite import CELL_CHARACTERS, Stamp, ooxml_escape, set_text, write_table  # noqa: F401 (re-exported)
 from .guide import Guide
+from .sheetlayout import fit_row, fit_rows, print_setup  # noqa: F401 (re-exported)
 
 # --- The contract. Scripts and other tools may rely on these names; see README. ---
 HEADER_ID = "ID"
@@ -108,54 +110,6 @@ def _styles():
         "center": Alignment(horizontal="center", vertical="top"),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
     }
-
-
-def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
-    """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
-    import math
-
-    lines = 1
-    for col, width in widths.items():
-        value = ws.cell(row=row, column=col).value
-        if isinstance(value, str) and value:
-            per_line = max(1.0, width * 1.05)
-            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
-    # 409 points is the tallest row a spreadsheet allows
-    ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
-
-
-def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0,
-                area: str | None = None) -> None:
-    """How every sheet ehsg writes prints: A4 landscape, one page wide (fit_height pages tall, 0 = as many as it
-    takes), the title rows repeated on each page, the print area set to what is filled (or `area`: a sheet whose
-    chart lies beyond its cells), the sheet's name and
-    `header` at the top and page numbers at the foot. Call it after the sheet is filled."""
-    from openpyxl.utils import get_column_letter
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = fit_height
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.print_options.horizontalCentered = False
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.print_area = area or f"A1:{get_column_letter(max(1, ws.max_column))}{max(1, ws.max_row)}"
-    # '&' starts a code in Excel's header language: a literal one is written '&&'.
-    left = header.replace("&", "&&") if header and len(header) < 120 else ""
-    ws.oddHeader.left.text = left or None
-    ws.oddHeader.right.text = "&A"
-    ws.oddFooter.center.text = "Page &P of &N"
-    ws.evenHeader.left.text, ws.evenHeader.right.text = ws.oddHeader.left.text, "&A"
-    ws.evenFooter.center.text = "Page &P of &N"
-
-
-def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
-    """fit_row for every row from first to last (default: the last filled row)."""
-    for r in range(first, (last or ws.max_row) + 1):
-        fit_row(ws, r, widths, minimum)
 
 
 def _instructions(ws, guide: Guide) -> None:
@@ -374,30 +328,6 @@ def write_assessment(guide: Guide, assessment, path: str | Path) -> Path:
     return atomic_save(path, wb.save)
 
 
-_OOXML_LITERAL = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # each literal _xHHHH_, overlapping ones too
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def ooxml_escape(text: str) -> str:
-    """Escape text as Excel does (ECMA-376 ST_Xstring): a literal _xHHHH_ keeps its underscore as _x005F_,
-    and control characters, which XML cannot hold, become _xHHHH_. Excel, LibreOffice and ehsg read it back."""
-    if "_x" in text:
-        text = _OOXML_LITERAL.sub("_x005F_", text)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    return text
-
-
-def set_text(cell, value) -> None:
-    """Put a value in a cell exactly: text starting with '=' stays text (openpyxl would make it a formula),
-    and text is escaped as Excel escapes it."""
-    if isinstance(value, str):
-        value = ooxml_escape(value)
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-
-
 def fill_workbook(wb, guide: Guide, assessment) -> None:
     """Fill an ehsg workbook's cells from an Assessment, finding them by the documented headers and labels."""
     area = wb[AREA_SHEET]
@@ -431,59 +361,3 @@ def fill_workbook(wb, guide: Guide, assessment) -> None:
             ws.cell(row=r, column=col[HEADER_SCORE]).value = resp.score
             set_text(ws.cell(row=r, column=col[guide.prompts.working_well]), resp.working_well or None)
             set_text(ws.cell(row=r, column=col[guide.prompts.next]), resp.next or None)
-
-
-class Stamp:
-    """One set of style attributes (font, fill, alignment, border...) put on many cells at the cost of one.
-
-    openpyxl looks each style object up in the workbook's lists every time one is set on a cell, which
-    dominates writing a large sheet. A cell's style is a small array of those lists' indexes, so the array a
-    cell ends up with depends only on the array it had: the first cell with a given starting style is styled
-    the ordinary way, the others get a copy of the result. The workbook written is the same."""
-
-    def __init__(self, **attributes):
-        from openpyxl.styles.cell_style import StyleArray
-
-        self.attributes = attributes
-        self._blank = StyleArray
-        self._workbook = None
-        self._done: dict[tuple, object] = {}
-
-    def __call__(self, cell) -> None:
-        style = cell._style
-        if not style:   # as openpyxl does before setting a style
-            style = cell._style = self._blank()
-        workbook = cell.parent.parent
-        if workbook is not self._workbook:   # indexes belong to one workbook
-            self._workbook, self._done = workbook, {}
-        key = tuple(style)
-        done = self._done.get(key)
-        if done is None:
-            for name, value in self.attributes.items():
-                setattr(cell, name, value)
-            self._done[key] = self._blank(cell._style)
-        else:
-            cell._style = self._blank(done)
-
-
-def write_table(ws, headers, rows, widths=None, start_row=1):
-    """A header row and rows of values, every text cell written exactly (see set_text), header frozen."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    header = Stamp(font=Font(bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
-                   alignment=Alignment(wrap_text=True, vertical="top"))
-    wrap = Stamp(alignment=Alignment(wrap_text=True, vertical="top"))
-    for i, h in enumerate(headers, start=1):
-        c = ws.cell(row=start_row, column=i)
-        set_text(c, h)
-        header(c)
-        if widths:
-            ws.column_dimensions[c.column_letter].width = widths[i - 1]
-    if widths:
-        fit_row(ws, start_row, dict(enumerate(widths, start=1)))
-    for r, row in enumerate(rows, start=start_row + 1):
-        for i, v in enumerate(row, start=1):
-            c = ws.cell(row=r, column=i)
-            set_text(c, v)
-            wrap(c)
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

@@ -8,6 +8,7 @@ import statistics
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import InputFileError
@@ -41,13 +42,17 @@ class DescriptorStats:
     id: str
     responses: tuple[PartnerScore, ...]  # every partner, blank scores included
 
+    @cached_property
+    def _scores(self) -> tuple[int, ...]:   # the statistics below ask for the scores many times each
+        return tuple(r.score for r in self.responses if r.score is not None)
+
     @property
     def scores(self) -> list[int]:
-        return [r.score for r in self.responses if r.score is not None]
+        return list(self._scores)
 
     @property
     def n(self) -> int:
-        return len(self.scores)
+        return len(self._scores)
 
     @property
     def blanks(self) -> int:
@@ -55,23 +60,23 @@ class DescriptorStats:
 
     @property
     def mean(self) -> float | None:
-        return statistics.fmean(self.scores) if self.scores else None
+        return statistics.fmean(self._scores) if self._scores else None
 
     @property
     def median(self) -> float | None:
-        return statistics.median(self.scores) if self.scores else None
+        return statistics.median(self._scores) if self._scores else None
 
     @property
     def minimum(self) -> int | None:
-        return min(self.scores) if self.scores else None
+        return min(self._scores) if self._scores else None
 
     @property
     def maximum(self) -> int | None:
-        return max(self.scores) if self.scores else None
+        return max(self._scores) if self._scores else None
 
     @property
     def spread(self) -> int | None:
-        return self.maximum - self.minimum if self.scores else None
+        return self.maximum - self.minimum if self._scores else None
 
     @property
     def proposed(self) -> int | None:
@@ -252,19 +257,28 @@ def _reporting(files: list[Path], progress: Callable[[int, int], None] | None):
 
 def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int], None] | None = None
                   ) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
-    """Load every partner workbook; problems are prefixed with the file so each can be found."""
+    """Load every partner workbook; problems are prefixed with the file so each can be found.
+
+    Many workbooks are read in parallel (see partnerread); what is found, and its order, is as if they were
+    read one by one."""
+    from .partnerread import read_in_order
+
     partners, problems = [], []
     seen_hash: dict[str, str] = {}
-    seen_who: dict[tuple, str] = {}
-    for f in _reporting(files, progress):
+    same_as: list[str | None] = []   # for each file, the earlier file it is identical to
+    for f in files:   # an identical file is not read at all: it is the same partner's response twice
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
-        if digest in seen_hash:
+        same_as.append(seen_hash.get(digest))
+        seen_hash.setdefault(digest, f.name)
+    results = read_in_order([f for f, same in zip(files, same_as) if same is None], guide)
+    seen_who: dict[tuple, str] = {}
+    for f, same in zip(_reporting(files, progress), same_as):
+        if same is not None:
             problems.append(Problem("duplicate-respondent", "error", f.name,
-                                    f"This file is identical to {seen_hash[digest]}: the same partner's response "
+                                    f"This file is identical to {same}: the same partner's response "
                                     "would be counted twice. Remove one."))
             continue
-        seen_hash[digest] = f.name
-        result = load_workbook_file(f, guide)
+        result = next(results)
         file_problems = Problems()
         for p in result.problems:
             if p.code.startswith(_AREA_CODES):  # a partner's view is scores and evidence only

@@ -262,11 +262,11 @@ def test_workshop_merge_progress_table_and_downloads(client):
 def test_workshop_progress_counts_the_workbooks_read(client, monkeypatch):
     import threading
 
-    import ehsg.workshop
+    import ehsg.partnerread
 
     partners = sorted(WORKSHOP.glob("*.xlsx"))
     reading, release, calls = threading.Event(), threading.Event(), []
-    real = ehsg.workshop.load_workbook_file
+    real = ehsg.partnerread.load_workbook_file
 
     def slow(path, guide):  # the second workbook waits until the page has been looked at
         calls.append(path)
@@ -275,7 +275,7 @@ def test_workshop_progress_counts_the_workbooks_read(client, monkeypatch):
             release.wait(30)
         return real(path, guide)
 
-    monkeypatch.setattr(ehsg.workshop, "load_workbook_file", slow)
+    monkeypatch.setattr(ehsg.partnerread, "load_workbook_file", slow)   # few files: read one by one, here
     first = client.post("/workshop/merge", data={"token": token(client), "flag_range": "2"},
                         files=[("partners", (p.name, p.read_bytes(), XLSX)) for p in partners], follow_redirects=False)
     try:
