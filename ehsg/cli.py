@@ -374,7 +374,7 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
 
     Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used.
     """
-    from .cohort import analyse, gather, write_xlsx
+    from .cohort import analyse, figures, gather, write_xlsx
     from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
     from .terminal import raw, safe
 
@@ -392,7 +392,8 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
             cohort = gather(files, guide, audience, year, progress=lambda f: bar.update(1))
     else:
         cohort = gather(files, guide, audience, year)
-    result = analyse(cohort, guide)
+    # JSON alone is written as each area's figures are made; a workbook needs them all at once
+    result = figures(cohort, guide) if fmt == "json" and not output else analyse(cohort, guide)
     if output:
         with writing([output], inputs=files):
             write_xlsx(result, guide, output)

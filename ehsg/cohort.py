@@ -6,7 +6,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import RefusedError
 from .guide import Guide
@@ -207,6 +207,31 @@ def _read_in_worker(f: Path) -> tuple:
 
 def analyse(cohort: Cohort, guide: Guide) -> dict:
     """Pure: the cohort's figures, as plain data for Excel, JSON and the terminal alike. Every list is complete."""
+    result = figures(cohort, guide)
+    result["positions"] = list(result["positions"])
+    for s in result["action_learning_sets"]:
+        s["members"] = list(s["members"])
+    return result
+
+
+class Rows(list):
+    """A list made as it is read, for writing JSON of thousands of areas in pieces (with json's indented encoder,
+    which asks only its length and iterates it): each row is made, written and let go."""
+
+    def __init__(self, count: int, make: Callable[[], Iterator[dict]]) -> None:
+        super().__init__()
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._make()
+
+
+def figures(cohort: Cohort, guide: Guide) -> dict:
+    """analyse's figures, with each area's (its position, its places in action learning sets) made as they are
+    read (Rows): what is kept while writing is the summary, never a row per area."""
     areas = cohort.areas
     lo, hi = guide.scale.minimum, guide.scale.maximum
     at = {d.id: k for k, d in enumerate(guide.descriptors)}   # each area's levels follow the guide's order
@@ -234,9 +259,9 @@ def analyse(cohort: Cohort, guide: Guide) -> dict:
         members = sorted((a for a in areas if d.id in a.priorities), key=lambda a: a.area.casefold())
         if members:
             sets.append({"descriptor": d.id, "areas": [a.area for a in members],
-                         "members": [{"area": a.area, "year": a.year, "score": score(a, d.id),
-                                      "data_model": a.data_model,
-                                      "other_priorities": [p for p in a.priorities if p != d.id]} for a in members]})
+                         "members": Rows(len(members), lambda members=members, did=d.id: (
+                             {"area": a.area, "year": a.year, "score": score(a, did), "data_model": a.data_model,
+                              "other_priorities": [p for p in a.priorities if p != did]} for a in members))})
     sets.sort(key=lambda s: -len(s["areas"]))
     ea_set = guide.thresholds(cohort.year)
     thresholds = ea_set.thresholds
@@ -252,24 +277,27 @@ def analyse(cohort: Cohort, guide: Guide) -> dict:
     met_counts = Counter(met)
     means = [statistics.fmean([s for s in _given(a) if s is not None] or [0]) for a in areas]
     order = sorted(range(len(areas)), key=lambda i: -means[i])
-    rank = {i: place for place, i in enumerate(order, start=1)}
-    positions = []
+    rank = [0] * len(areas)
+    for place, i in enumerate(order, start=1):
+        rank[i] = place
     medians = [d["median"] for d in descriptors]
-    for i, a in enumerate(areas):
-        pairs = [(s, m) for s, m in zip(a.levels, medians) if s is not _ABSENT and s is not None and m is not None]
-        positions.append({"area": a.area, "year": a.year, "file": a.file, "read_from": a.source,
-                          "mean": round(means[i], 2), "rank": rank[i],
-                          "above_median": sum(1 for s, m in pairs if s > m),
-                          "below_median": sum(1 for s, m in pairs if s < m),
-                          "minima_met": met[i], "meets_all_minima": met[i] == len(thresholds),
-                          "priorities": list(a.priorities)})
+
+    def positions() -> Iterator[dict]:
+        for i, a in enumerate(areas):
+            pairs = [(s, m) for s, m in zip(a.levels, medians) if s is not _ABSENT and s is not None and m is not None]
+            yield {"area": a.area, "year": a.year, "file": a.file, "read_from": a.source,
+                   "mean": round(means[i], 2), "rank": rank[i],
+                   "above_median": sum(1 for s, m in pairs if s > m), "below_median": sum(1 for s, m in pairs if s < m),
+                   "minima_met": met[i], "meets_all_minima": met[i] == len(thresholds),
+                   "priorities": list(a.priorities)}
+
     return {"areas": len(areas), "year": cohort.year, "audience": cohort.audience,
             "descriptors": descriptors, "action_learning_sets": sets,
             "earned_autonomy": {"year": ea_set.year, "source": ea_set.source, "thresholds": ea,
                                 "areas_meeting_all": len(all_met), "which": sorted(all_met, key=str.casefold),
                                 "areas_by_minima_met": {str(k): met_counts.get(k, 0)
                                                         for k in range(len(thresholds) + 1)}},
-            "positions": positions,
+            "positions": Rows(len(areas), positions),
             "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out]}
 
 

@@ -85,3 +85,15 @@ def test_the_json_is_what_json_dumps_gives(mixed, guide, tmp_path):
     assert res.exit_code == 0, res.output
     expected = analyse(gather(sorted(folder.iterdir()), guide, "coordinators", workers=1), guide)
     assert res.output == json.dumps(expected, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_json_written_as_areas_are_made_is_the_same_and_keeps_no_row_per_area(mixed, guide):
+    from ehsg.cohort import Rows, figures
+
+    cohort = gather(mixed, guide, "coordinators", workers=1)
+    lazy = figures(cohort, guide)
+    assert isinstance(lazy["positions"], Rows) and list.__len__(lazy["positions"]) == 0
+    assert all(isinstance(s["members"], Rows) for s in lazy["action_learning_sets"])
+    text = "".join(json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(lazy))
+    assert text == json.dumps(analyse(cohort, guide), ensure_ascii=False, indent=1)
+    assert len(json.loads(text)["positions"]) == 12
