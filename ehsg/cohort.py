@@ -165,14 +165,23 @@ def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, 
             yield _read_one(f, guide, audience, year)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _JOB
     _JOB = (guide, audience, year)   # inherited by the forked workers, never sent to them
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
     try:
-        with multiprocessing.get_context("fork").Pool(count, initializer=_quiet_worker) as pool:
-            # the pool is ended (its workers stopped) however this loop ends: done, an error or Ctrl-C
-            yield from pool.imap(_read_in_worker, files, chunksize=max(1, min(32, len(files) // (count * 8))))
+        yield from pool.map(_read_in_worker, files, chunksize=max(1, min(32, len(files) // (count * 8))))
+    except BrokenProcessPool:
+        raise MemoryError("a process reading the files was stopped by the system") from None
     finally:
+        # however the reading ends (done, an error, Ctrl-C), no worker is left running or waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in set(multiprocessing.active_children()) - before:
+            worker.terminate()
+            worker.join()
         _JOB = None
 
 

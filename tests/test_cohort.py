@@ -97,3 +97,20 @@ def test_json_written_as_areas_are_made_is_the_same_and_keeps_no_row_per_area(mi
     text = "".join(json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(lazy))
     assert text == json.dumps(analyse(cohort, guide), ensure_ascii=False, indent=1)
     assert len(json.loads(text)["positions"]) == 12
+
+
+def test_a_worker_stopped_by_the_system_is_said_plainly_never_awaited(mixed, guide):
+    """A worker killed from outside (the system out of memory) ends the reading with MemoryError, which the
+    command line words as running out of memory; the remaining workers are stopped, nothing hangs."""
+    import os
+    import signal
+
+    many = [p for _ in range(20) for p in mixed]
+
+    def kill_a_worker(f):
+        if f == many[0]:
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    with pytest.raises(MemoryError):
+        gather(many, guide, "coordinators", progress=kill_a_worker, workers=2)
+    assert multiprocessing.active_children() == []
