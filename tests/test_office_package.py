@@ -201,3 +201,16 @@ def test_members_read_straight_from_the_bytes_are_zipfiles_own_and_anything_odd_
     bad.write_bytes(bytes(renamed))
     pkg, found = inspect(bad)
     assert pkg is None and found == [("damaged-workbook", "renamed.xlsx: xl/workbook.xml")]
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_and_still_bounded(tmp_path, monkeypatch):
+    """The read asks for the size the file had when opened; more bytes than that are read on, to the bound."""
+    from ehsg.office import package
+
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(b"x" * 5000)
+    real = os.fstat
+    monkeypatch.setattr(package.os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 100, *real(fd)[7:])))
+    assert package.read_bounded(path) == b"x" * 5000
+    assert package.read_bounded(path, 4999) is None
+    assert package.read_bounded(path, 5000) == b"x" * 5000

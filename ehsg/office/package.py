@@ -94,7 +94,10 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The whole file, or None when it is larger than `limit` (read no further than limit + 1 bytes)."""
     try:
         with path.open("rb") as f:
-            data = f.read(limit + 1)
+            size = os.fstat(f.fileno()).st_size   # asked for what the file holds, not the bound (a large buffer)
+            data = f.read(min(size, limit) + 1)
+            if len(data) > size:  # the file grew while it was read: on to the bound
+                data += f.read(limit + 1 - len(data))
     except OSError as e:
         raise InputFileError(f"{path}: cannot be read ({e.strerror or e}).") from None
     return None if len(data) > limit else data
