@@ -189,11 +189,16 @@ _JOB: tuple | None = None
 
 
 def _workers(files: int) -> int:
-    """One worker per core this process may use, when the files are many enough to be worth it; else 1."""
+    """One worker per core this process may use, when the files are many enough to be worth it; else 1.
+    Workers are forked (they inherit the loaded guide): on Linux only, where that is the usual way; elsewhere
+    (Windows has no fork) and in a process running threads, where forking is unsafe, files are read here."""
+    import multiprocessing
     import os
+    import sys
     import threading
 
-    if files < POOL_FROM_FILES or threading.active_count() > 1:  # forking a process with threads is unsafe
+    if files < POOL_FROM_FILES or threading.active_count() > 1 or not sys.platform.startswith("linux") \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))

@@ -114,3 +114,13 @@ def test_a_worker_stopped_by_the_system_is_said_plainly_never_awaited(mixed, gui
     with pytest.raises(MemoryError):
         gather(many, guide, "coordinators", progress=kill_a_worker, workers=2)
     assert multiprocessing.active_children() == []
+
+
+def test_workers_only_where_processes_can_be_forked_safely(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert _workers(10_000) == 1
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert _workers(10_000) == 1
