@@ -170,18 +170,19 @@ def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, 
 
     global _JOB
     _JOB = (guide, audience, year)   # inherited by the forked workers, never sent to them
-    before = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    size = max(1, min(32, len(files) // (count * 8)))
     try:
-        yield from pool.map(_read_in_worker, files, chunksize=max(1, min(32, len(files) // (count * 8))))
+        for found in pool.map(_read_in_worker, [files[k:k + size] for k in range(0, len(files), size)]):
+            yield from found
     except BrokenProcessPool:
+        # a worker never leaves on its own: one gone was stopped by the system (out of memory, most likely);
+        # the pool has stopped the others
         raise MemoryError("a process reading the files was stopped by the system") from None
     finally:
-        # however the reading ends (done, an error, Ctrl-C), no worker is left running or waited for
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in set(multiprocessing.active_children()) - before:
-            worker.terminate()
-            worker.join()
+        # however the reading ends (done, an error, Ctrl-C): files not yet handed out are dropped, the few
+        # already handed out are finished (a moment), and every worker has left when this returns
+        pool.shutdown(wait=True, cancel_futures=True)
         _JOB = None
 
 
@@ -214,9 +215,9 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _read_in_worker(f: Path) -> tuple:
+def _read_in_worker(files: list[Path]) -> list[tuple]:
     guide, audience, year = _JOB
-    return _read_one(f, guide, audience, year)
+    return [_read_one(f, guide, audience, year) for f in files]
 
 
 def analyse(cohort: Cohort, guide: Guide) -> dict:
