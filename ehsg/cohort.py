@@ -6,7 +6,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import RefusedError
 from .guide import Guide
@@ -16,17 +16,37 @@ SCORES_ONLY = ("coordinators", "ogd")   # the audiences a cohort may be made for
 STRICTEST = "ogd"                       # other government departments: the widest audience, so the default
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AreaScores:
-    """Only what a cohort keeps of an area: memory grows with areas × descriptors, never with files."""
+    """Only what a cohort keeps of an area: its scores as one tuple in the guide's order, under the guide's own id
+    strings (shared by every area), so memory grows by little more than the scores themselves."""
 
     area: str
     year: int | None
     file: str
-    scores: dict
+    ids: tuple[str, ...]           # the guide's descriptor ids, one tuple shared by every area
+    levels: tuple                  # the score of each of ids, _ABSENT where the file gave none
     priorities: tuple[str, ...]
     data_model: int | None = None
     source: str = ""          # what the file was: a scores-only export, or the area's full workbook
+    extra: tuple = ()              # (id, score) of any descriptor outside the guide's list
+
+    @property
+    def scores(self) -> dict:
+        out = {i: s for i, s in zip(self.ids, self.levels) if s is not _ABSENT}
+        out.update(self.extra)
+        return out
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "absent"
+
+    def __reduce__(self):
+        return "_ABSENT"
+
+
+_ABSENT = _Absent()
 
 
 @dataclass
@@ -38,70 +58,54 @@ class Cohort:
     year: int | None = None
 
 
+# Reading is spread over the computer's cores when there are many files: each file is read in a worker process,
+# results come back in the files' order, so the cohort, its problems and its messages are those of one process.
+POOL_FROM_FILES = 64          # fewer files than this are read in this process (starting workers costs more)
+MAX_WORKERS = 8
+
+
 def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year: int | None = None,
-           progress: Callable[[Path], None] | None = None) -> Cohort:
+           progress: Callable[[Path], None] | None = None, workers: int | None = None) -> Cohort:
     """Read every file; a file that is not an area's, not shared with the audience, of another year, a repeat
     or unreadable is left out and listed with the reason, never hiding the rest.
 
+    workers: how many processes read the files (default: one per core, for many files; 1 reads them here).
     Raises RefusedError when areas of several years are mixed and no year is chosen.
     """
-    from .exportread import load_scores, name_key
+    from .exportread import name_key
 
     if audience not in SCORES_ONLY:
         raise RefusedError(f"A cohort is made for {' or '.join(SCORES_ONLY)} (scores and priorities only), "
                            f"not '{audience}'.")
-    permission = next(p for p in guide.permissions if p.id == audience)
+    next(p for p in guide.permissions if p.id == audience)   # the guide knows the audience, before any file is read
+    files = list(files)
     cohort = Cohort(audience=audience, year=year)
     seen: dict[tuple[str, int | None], str] = {}
     # Kept per area: the guide's own id strings and one copy of each description, not one per file.
-    ids = {d.id: d.id for d in guide.descriptors}
+    own = tuple(d.id for d in guide.descriptors)
+    ids = {d: d for d in own}
     sources = {"export": f"scores-only export for {audience}",
                "": "full self-assessment workbook (scores and priorities only taken)"}
-    for f in files:
-        if progress:
-            progress(f)
-        try:
-            a, problems = load_scores(f, guide)
-        except Exception as e:  # an unreadable file must not stop a cohort of hundreds
-            cohort.left_out.append((f.name, f"cannot be read ({type(e).__name__}: {e})", "file-unreadable"))
-            continue
-        cohort.problems.extend(Problem(p.code, p.severity, p.location if p.location.startswith(f.name)
-                                       else f"{f.name}: {p.location}", p.message) for p in problems)
-        if a is not None and a.kind == "respondent":
-            who = a.respondent.label if a.respondent else "a partner"
-            cohort.left_out.append((f.name, f"a partner's response workbook ({who}) from a workshop, not an area's "
-                                    "self-assessment; merge the partners' workbooks into the area's first.",
-                                    "partner-workbook"))
-            continue
-        errors = [p for p in problems if p.is_error]
-        if a is None or errors:
-            listed = "; ".join(f"{p.location}: {p.message} [{p.code}]" for p in errors) or "not readable"
-            cohort.left_out.append((f.name, listed, "file-problems"))
-            continue
-        if a.permissions.get(audience) is not True:
-            if a.kind == "export":
-                said = next(iter(a.permissions), None)
-                why = (f"exported for {said}, not for {permission.audience}" if said else
-                       "an export that does not say its audience")
-            else:
-                answer = a.permissions.get(audience)
-                why = (f"{a.area} answered '{'No' if answer is False else 'no answer'}' to \"{permission.label}\"")
-            cohort.left_out.append((f.name, f"{why}: not shared with {permission.audience}.", "not-shared"))
-            continue
-        if year is not None and a.year != year:
-            cohort.left_out.append((f.name, f"{a.area} {a.year or '(no year given)'}: this cohort is for {year}.",
-                                    "other-year"))
-            continue
-        key = (name_key(a.area), a.year)
-        if key in seen:
-            cohort.left_out.append((f.name, f"{a.area} {a.year or ''} is already in the cohort from {seen[key]}.",
-                                    "duplicate-area"))
-            continue
-        seen[key] = f.name
-        source = sources["export" if a.kind == "export" else ""]
-        cohort.areas.append(AreaScores(a.area, a.year, f.name,
-                                       {ids.get(r.descriptor, r.descriptor): r.score for r in a.responses},
-                                       tuple(ids.get(d, d) for d in a.priorities), a.effective_data_model, source))
+    results = _read_all(files, guide, audience, year, workers)
+    try:
+        for f, (problems, left_out, found) in zip(files, results):
+            if progress:
+                progress(f)
+            cohort.problems.extend(problems)
+            if left_out is not None:
+                cohort.left_out.append(left_out)
+                continue
+            area, area_year, levels, extra, priorities, data_model, kind = found
+            key = (name_key(area), area_year)
+            if key in seen:
+                cohort.left_out.append((f.name, f"{area} {area_year or ''} is already in the cohort from "
+                                        f"{seen[key]}.", "duplicate-area"))
+                continue
+            seen[key] = f.name
+            cohort.areas.append(AreaScores(area, area_year, f.name, own, levels,
+                                           tuple(ids.get(d, d) for d in priorities), data_model, sources[kind], extra))
+    finally:
+        results.close()   # the workers are stopped now, whatever ended the loop (Ctrl-C included)
     years = Counter(a.year for a in cohort.areas)
     if year is None and len(years) > 1:
         listed = ", ".join(f"{y or 'no year given'} ({n} area(s))" for y, n in sorted(years.items(),
@@ -113,13 +117,148 @@ def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year:
     return cohort
 
 
+def _read_one(f: Path, guide: Guide, audience: str, year: int | None) -> tuple:
+    """One file's part of a cohort, as small plain data: (problems, why it is left out or None, the area or None).
+    Everything but repeats across files is judged here, so it can be judged in a worker process."""
+    from .exportread import load_scores
+
+    try:
+        a, problems = load_scores(f, guide)
+    except Exception as e:  # an unreadable file must not stop a cohort of hundreds
+        return [], (f.name, f"cannot be read ({type(e).__name__}: {e})", "file-unreadable"), None
+    located = [Problem(p.code, p.severity, p.location if p.location.startswith(f.name)
+                       else f"{f.name}: {p.location}", p.message) for p in problems]
+    if a is not None and a.kind == "respondent":
+        who = a.respondent.label if a.respondent else "a partner"
+        return located, (f.name, f"a partner's response workbook ({who}) from a workshop, not an area's "
+                         "self-assessment; merge the partners' workbooks into the area's first.",
+                         "partner-workbook"), None
+    errors = [p for p in problems if p.is_error]
+    if a is None or errors:
+        listed = "; ".join(f"{p.location}: {p.message} [{p.code}]" for p in errors) or "not readable"
+        return located, (f.name, listed, "file-problems"), None
+    if a.permissions.get(audience) is not True:
+        permission = next(p for p in guide.permissions if p.id == audience)
+        if a.kind == "export":
+            said = next(iter(a.permissions), None)
+            why = (f"exported for {said}, not for {permission.audience}" if said else
+                   "an export that does not say its audience")
+        else:
+            answer = a.permissions.get(audience)
+            why = (f"{a.area} answered '{'No' if answer is False else 'no answer'}' to \"{permission.label}\"")
+        return located, (f.name, f"{why}: not shared with {permission.audience}.", "not-shared"), None
+    if year is not None and a.year != year:
+        return located, (f.name, f"{a.area} {a.year or '(no year given)'}: this cohort is for {year}.",
+                         "other-year"), None
+    given = {r.descriptor: r.score for r in a.responses}
+    own = [d.id for d in guide.descriptors]
+    levels = tuple(given.pop(d, _ABSENT) for d in own)
+    return located, None, (a.area, a.year, levels, tuple(given.items()), a.priorities, a.effective_data_model,
+                           "export" if a.kind == "export" else "")
+
+
+def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, workers: int | None):
+    """Each file's _read_one, in the files' order: in worker processes when there are many files and cores."""
+    count = _workers(len(files)) if workers is None else max(1, min(workers, MAX_WORKERS, len(files)))
+    if count < 2:
+        for f in files:
+            yield _read_one(f, guide, audience, year)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _JOB
+    _JOB = (guide, audience, year)   # inherited by the forked workers, never sent to them
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
+    size = max(1, min(32, len(files) // (count * 8)))
+    try:
+        for found in pool.map(_read_in_worker, [files[k:k + size] for k in range(0, len(files), size)]):
+            yield from found
+    except BrokenProcessPool:
+        # a worker never leaves on its own: one gone was stopped by the system (out of memory, most likely);
+        # the pool has stopped the others
+        raise MemoryError("a process reading the files was stopped by the system") from None
+    finally:
+        # however the reading ends (done, an error, Ctrl-C): files not yet handed out are dropped, the few
+        # already handed out are finished (a moment), and every worker has left when this returns
+        pool.shutdown(wait=True, cancel_futures=True)
+        _JOB = None
+
+
+_JOB: tuple | None = None
+
+
+def _workers(files: int) -> int:
+    """One worker per core this process may use, when the files are many enough to be worth it; else 1.
+    Workers are forked (they inherit the loaded guide): on Linux only, where that is the usual way; elsewhere
+    (Windows has no fork) and in a process running threads, where forking is unsafe, files are read here."""
+    import multiprocessing
+    import os
+    import sys
+    import threading
+
+    if files < POOL_FROM_FILES or threading.active_count() > 1 or not sys.platform.startswith("linux") \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C is the main process's to handle (it stops the workers); a worker ignores it and prints nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _read_in_worker(files: list[Path]) -> list[tuple]:
+    guide, audience, year = _JOB
+    return [_read_one(f, guide, audience, year) for f in files]
+
+
 def analyse(cohort: Cohort, guide: Guide) -> dict:
     """Pure: the cohort's figures, as plain data for Excel, JSON and the terminal alike. Every list is complete."""
+    result = figures(cohort, guide)
+    result["positions"] = list(result["positions"])
+    for s in result["action_learning_sets"]:
+        s["members"] = list(s["members"])
+    return result
+
+
+class Rows(list):
+    """A list made as it is read, for writing JSON of thousands of areas in pieces (with json's indented encoder,
+    which asks only its length and iterates it): each row is made, written and let go."""
+
+    def __init__(self, count: int, make: Callable[[], Iterator[dict]]) -> None:
+        super().__init__()
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[dict]:
+        return self._make()
+
+
+def figures(cohort: Cohort, guide: Guide) -> dict:
+    """analyse's figures, with each area's (its position, its places in action learning sets) made as they are
+    read (Rows): what is kept while writing is the summary, never a row per area."""
     areas = cohort.areas
     lo, hi = guide.scale.minimum, guide.scale.maximum
+    at = {d.id: k for k, d in enumerate(guide.descriptors)}   # each area's levels follow the guide's order
+
+    def score(a: AreaScores, did: str):
+        k = at.get(did)
+        v = a.levels[k] if k is not None and k < len(a.levels) else dict(a.extra).get(did)
+        return None if v is _ABSENT else v
+
     descriptors = []
     for d in guide.descriptors:
-        scores = [(a.scores.get(d.id), a.area) for a in areas if a.scores.get(d.id) is not None]
+        scores = [(s, a.area) for a in areas if (s := score(a, d.id)) is not None]
         values = [s for s, _ in scores]
         top = max(values) if values else None
         leaders = sorted((name for s, name in scores if s == top), key=str.casefold)
@@ -135,43 +274,52 @@ def analyse(cohort: Cohort, guide: Guide) -> dict:
         members = sorted((a for a in areas if d.id in a.priorities), key=lambda a: a.area.casefold())
         if members:
             sets.append({"descriptor": d.id, "areas": [a.area for a in members],
-                         "members": [{"area": a.area, "year": a.year, "score": a.scores.get(d.id),
-                                      "data_model": a.data_model,
-                                      "other_priorities": [p for p in a.priorities if p != d.id]} for a in members]})
+                         "members": Rows(len(members), lambda members=members, did=d.id: (
+                             {"area": a.area, "year": a.year, "score": score(a, did), "data_model": a.data_model,
+                              "other_priorities": [p for p in a.priorities if p != did]} for a in members))})
     sets.sort(key=lambda s: -len(s["areas"]))
     ea_set = guide.thresholds(cohort.year)
     thresholds = ea_set.thresholds
 
     def meets(a: AreaScores, t) -> bool:
-        score = a.scores.get(t.descriptor)
-        return score is not None and score >= t.minimum
+        s = score(a, t.descriptor)
+        return s is not None and s >= t.minimum
 
     ea = [{"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(1 for a in areas if meets(a, t))}
           for t in thresholds]
-    all_met = [a.area for a in areas if all(meets(a, t) for t in thresholds)]
-    met_counts = Counter(sum(1 for t in thresholds if meets(a, t)) for a in areas)
-    means = [statistics.fmean([s for s in a.scores.values() if s is not None] or [0]) for a in areas]
+    met = [sum(1 for t in thresholds if meets(a, t)) for a in areas]
+    all_met = [a.area for a, m in zip(areas, met) if m == len(thresholds)]
+    met_counts = Counter(met)
+    means = [statistics.fmean([s for s in _given(a) if s is not None] or [0]) for a in areas]
     order = sorted(range(len(areas)), key=lambda i: -means[i])
-    rank = {i: place for place, i in enumerate(order, start=1)}
-    positions = []
-    cohort_median = {d["id"]: d["median"] for d in descriptors}
-    for i, a in enumerate(areas):
-        above = sum(1 for did, s in a.scores.items() if s is not None and cohort_median.get(did) is not None
-                    and s > cohort_median[did])
-        below = sum(1 for did, s in a.scores.items() if s is not None and cohort_median.get(did) is not None
-                    and s < cohort_median[did])
-        positions.append({"area": a.area, "year": a.year, "file": a.file, "read_from": a.source,
-                          "mean": round(means[i], 2), "rank": rank[i], "above_median": above, "below_median": below,
-                          "minima_met": sum(1 for t in thresholds if meets(a, t)),
-                          "meets_all_minima": all(meets(a, t) for t in thresholds), "priorities": list(a.priorities)})
+    rank = [0] * len(areas)
+    for place, i in enumerate(order, start=1):
+        rank[i] = place
+    medians = [d["median"] for d in descriptors]
+
+    def positions() -> Iterator[dict]:
+        for i, a in enumerate(areas):
+            pairs = [(s, m) for s, m in zip(a.levels, medians) if s is not _ABSENT and s is not None and m is not None]
+            yield {"area": a.area, "year": a.year, "file": a.file, "read_from": a.source,
+                   "mean": round(means[i], 2), "rank": rank[i],
+                   "above_median": sum(1 for s, m in pairs if s > m), "below_median": sum(1 for s, m in pairs if s < m),
+                   "minima_met": met[i], "meets_all_minima": met[i] == len(thresholds),
+                   "priorities": list(a.priorities)}
+
     return {"areas": len(areas), "year": cohort.year, "audience": cohort.audience,
             "descriptors": descriptors, "action_learning_sets": sets,
             "earned_autonomy": {"year": ea_set.year, "source": ea_set.source, "thresholds": ea,
                                 "areas_meeting_all": len(all_met), "which": sorted(all_met, key=str.casefold),
                                 "areas_by_minima_met": {str(k): met_counts.get(k, 0)
                                                         for k in range(len(thresholds) + 1)}},
-            "positions": positions,
+            "positions": Rows(len(areas), positions),
             "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out]}
+
+
+def _given(a: AreaScores):
+    """Every score the area's file gave, the guide's descriptors and any other."""
+    yield from (s for s in a.levels if s is not _ABSENT)
+    yield from (s for _, s in a.extra)
 
 
 def write_xlsx(result: dict, guide: Guide, path: str | Path) -> Path:

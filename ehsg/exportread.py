@@ -64,6 +64,16 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
     return result.assessment, result.problems
 
 
+def _cell_value(v: Any) -> Any:
+    """A cell of an export as it was meant: blank is None, a neutralised formula-like text given back as typed."""
+    if isinstance(v, str):
+        if not v:
+            return None
+        if v[0] == "'":
+            return unneutralise(v) or None
+    return None if v == "" else v
+
+
 def _plain(e: Exception) -> str:
     return " ".join(str(e).split())[:200] or type(e).__name__
 
@@ -213,10 +223,9 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
 
     def cell(row, key):
         i = col.get(key)
-        v = row[i] if i is not None and i < len(row) else None
-        if isinstance(v, str):
-            v = unneutralise(v)
-        return None if v == "" else v
+        if i is None or i >= len(row):
+            return None
+        return _cell_value(row[i])
 
     if where != "row":
         from .office.xlsx import column_letter
@@ -268,7 +277,9 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
 
     for key in ("Area", "Year", "Guide", "Guide version", "Audience"):  # one area, one year: every row agrees
         if key in col:
-            differ = sorted({str(cell(r, key)) for _, r in body} - {str(cell(first, key))})
+            k = col[key]  # each distinct value once (its type kept: 1 and 1.0 are shown apart), then as read
+            given = {(type(v), v) for v in (r[k] if k < len(r) else None for _, r in body)}
+            differ = sorted({str(_cell_value(v)) for _, v in given} - {str(cell(first, key))})
             if differ:
                 problems.error("export-rows-disagree", f"{name}: column {key}", f"The rows do not agree on {key}: "
                                f"{_show(cell(first, key))} and {', '.join(differ[:5])}.")

@@ -165,3 +165,52 @@ def _nothing():
     import contextlib
 
     return contextlib.nullcontext()
+
+
+def test_members_read_straight_from_the_bytes_are_zipfiles_own_and_anything_odd_goes_back_to_zipfile(tmp_path):
+    """Members are inflated straight from the file's bytes only when that gives exactly what zipfile gives;
+    a changed name in the local header, a bad CRC, a cut stream or a stored member of the wrong size are left
+    to zipfile, which names the damage as before."""
+    from ehsg.office.package import _unpacked
+
+    src = EXAMPLE.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(src)) as z:
+        infos = z.infolist()
+        assert all(_unpacked(src, i) == z.read(i) for i in infos)
+    info = next(i for i in infos if i.filename == "xl/workbook.xml")
+    name_at = info.header_offset + 30
+    start = name_at + len(info.filename.encode()) + len(info.extra)
+    renamed = bytearray(src)
+    renamed[name_at] = ord("Y")
+    flipped = bytearray(src)
+    flipped[start + 5] ^= 0xFF
+    cut = bytearray(src)
+    cut[start + 3: start + info.compress_size] = b"\0" * (info.compress_size - 3)
+    for damaged in (renamed, flipped, cut):
+        assert _unpacked(bytes(damaged), info) is None
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+    stored = stored.getvalue()
+    with zipfile.ZipFile(io.BytesIO(stored)) as z:
+        one = z.infolist()[0]
+    assert _unpacked(stored, one) == b"<workbook/>"
+    one.file_size = 5
+    assert _unpacked(stored, one) is None
+    bad = tmp_path / "renamed.xlsx"
+    bad.write_bytes(bytes(renamed))
+    pkg, found = inspect(bad)
+    assert pkg is None and found == [("damaged-workbook", "renamed.xlsx: xl/workbook.xml")]
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_and_still_bounded(tmp_path, monkeypatch):
+    """The read asks for the size the file had when opened; more bytes than that are read on, to the bound."""
+    from ehsg.office import package
+
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(b"x" * 5000)
+    real = os.fstat
+    monkeypatch.setattr(package.os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 100, *real(fd)[7:])))
+    assert package.read_bounded(path) == b"x" * 5000
+    assert package.read_bounded(path, 4999) is None
+    assert package.read_bounded(path, 5000) == b"x" * 5000

@@ -57,6 +57,15 @@ class _RowDimensions:
 
 def _value(v: Any) -> Any:
     """calamine's value as the reader expects it: an empty cell is None, a whole number an int."""
+    kind = type(v)
+    if kind is str:       # calamine's usual values first, by exact type; anything else takes the general path
+        return v or None
+    if kind is float:
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v
+    return _other_value(v)
+
+
+def _other_value(v: Any) -> Any:
     if v == "" and isinstance(v, str):
         return None
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:

@@ -225,6 +225,11 @@ def make(out: Path, case) -> None:
                                              ("member-bad-crc.xlsx", 14, 16, "<I", info.CRC ^ 0xFFFF)):
         (out / name).write_bytes(patch_header(src, FV, local, central, fmt, value))
         case(name, "damaged-workbook", f"{name}: {FV}")
+    # The part's name in its own header differs from the file's list of parts: which is it?
+    renamed = bytearray(src)
+    renamed[info.header_offset + 30 + FV.index("sheet")] = ord("S")
+    (out / "member-names-differ.xlsx").write_bytes(bytes(renamed))
+    case("member-names-differ.xlsx", "damaged-workbook", f"member-names-differ.xlsx: {FV}")
 
     # Malformed values: never read as something else.
     changes, extra = with_shared_strings({AREA: cell("B2", b'<c r="B2" t="s"><v>-1</v></c>')})
