@@ -22,13 +22,18 @@ def ooxml_escape(text: str) -> str:
     return text
 
 
+# Texts openpyxl would store as an Excel error value rather than as the text typed (openpyxl's ERROR_CODES)
+_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
 def set_text(cell, value) -> None:
     """Put a value in a cell exactly: text starting with '=' stays text (openpyxl would make it a formula),
-    and text is escaped as Excel escapes it."""
+    text that reads like an error value ('#N/A') stays text (openpyxl would make it an error), and text is
+    escaped as Excel escapes it."""
     if isinstance(value, str):
         value = ooxml_escape(value)
     cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str) and (value.startswith("=") or value in _ERROR_TEXTS):
         cell.data_type = "s"
 
 
@@ -71,14 +76,11 @@ _MAX_ROW = 1_048_576   # a worksheet's last row
 def _set_new(cell, value) -> None:
     """set_text for a new cell, storing what openpyxl's value setter would store without its per-value checks:
     a text is escaped first (which leaves none of the characters openpyxl refuses, tests/test_workbook.py),
-    cut where openpyxl cuts it, and typed as openpyxl types it once set_text has kept '=' text as text."""
+    cut where openpyxl cuts it, and typed as set_text types it: always text."""
     kind = type(value)
     if kind is str:
-        from openpyxl.cell.cell import ERROR_CODES
-
-        value = ooxml_escape(value)[:CELL_CHARACTERS]
-        cell._value = value
-        cell.data_type = "e" if value in ERROR_CODES else "s"
+        cell._value = ooxml_escape(value)[:CELL_CHARACTERS]
+        cell.data_type = "s"
     elif kind is int or kind is float:
         cell._value = value   # a new cell is already numeric ('n')
     elif value is not None:

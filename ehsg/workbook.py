@@ -197,7 +197,8 @@ def _area_sheet(ws, guide: Guide, area: str, year: int | None) -> None:
     for r, (label, value, guidance, kind) in enumerate(rows, start=2):
         a = ws.cell(row=r, column=1, value=label)
         a.font, a.alignment, a.border = st["bold"], st["wrap"], st["border"]
-        b = ws.cell(row=r, column=2, value=value)
+        b = ws.cell(row=r, column=2)
+        set_text(b, value)   # the area's name as the facilitator typed it
         b.fill, b.alignment, b.border = st["input_fill"], st["wrap"], st["border"]
         c = ws.cell(row=r, column=3, value=guidance or None)
         c.alignment, c.border = st["wrap"], st["border"]

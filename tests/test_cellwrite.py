@@ -54,3 +54,96 @@ def test_write_table_stores_each_cell_as_setting_it_one_by_one_would():
     assert bulk["C4"].font.italic and bulk["A4"].alignment.wrap_text
     bulk["A5"].font = Font(bold=True)     # each new cell's style is its own
     assert not bulk["A6"].font.bold
+
+
+ERROR_LOOKALIKES = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
+
+
+def test_set_text_keeps_error_lookalikes_as_text():
+    """openpyxl stores '#N/A' and the like as Excel error values; typed, they are text and stay text."""
+    from openpyxl import Workbook
+
+    from ehsg.cellwrite import set_text
+
+    ws = Workbook().active
+    for i, text in enumerate(ERROR_LOOKALIKES, start=1):
+        set_text(ws.cell(row=i, column=1), text)
+        assert (ws.cell(row=i, column=1).value, ws.cell(row=i, column=1).data_type) == (text, "s")
+    set_text(ws["B1"], "#N/A and more")
+    assert ws["B1"].data_type == "s"
+
+
+def _texts(path) -> dict[tuple[str, str], str]:
+    """Every text cell of a saved workbook as openpyxl reads it, checked against calamine's reading."""
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    wb = openpyxl.load_workbook(path)
+    cal = CalamineWorkbook.from_path(str(path))
+    out = {}
+    for ws in wb.worksheets:
+        grid = cal.get_sheet_by_name(ws.title).to_python(skip_empty_area=False)
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value in ERROR_LOOKALIKES or c.data_type == "e":
+                    assert c.data_type == "s", (ws.title, c.coordinate, c.value)
+                    assert grid[c.row - 1][c.column - 1] == c.value, (ws.title, c.coordinate)
+                    out[(ws.title, c.coordinate)] = c.value
+    return out
+
+
+def test_error_lookalikes_typed_by_a_partnership_stay_text_in_every_workbook(guide, tmp_path):
+    """Area name, organisation, name and narratives typed as '#N/A' etc. come back as that text, read by
+    openpyxl and by calamine, through template, import (write_assessment), merge and agree."""
+    from dataclasses import replace
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from conftest import fill_by_contract
+    from ehsg.model import Assessment, Response
+    from ehsg.reader import load_workbook_file
+    from ehsg.cli import main
+    from ehsg.workbook import KIND_RESPONDENT, write_assessment, write_template
+
+    # template: the facilitator's area name
+    res = CliRunner().invoke(main, ["template", "-o", str(tmp_path / "t.xlsx"), "--area", "#N/A"])
+    assert res.exit_code == 0, res.output
+    assert ("Area", "B2") in _texts(tmp_path / "t.xlsx")
+
+    # import writes through write_assessment: every narrative one of the lookalikes
+    base = Assessment("#REF!", guide.id, guide.version, ())
+    typed = [ERROR_LOOKALIKES[i % len(ERROR_LOOKALIKES)] for i in range(len(guide.descriptors))]
+    a = replace(base, responses=tuple(Response(d.id, 3, t, t) for d, t in zip(guide.descriptors, typed)))
+    path = write_assessment(guide, a, tmp_path / "a.xlsx")
+    assert len(_texts(path)) == 2 * len(guide.descriptors) + 1
+    loaded = load_workbook_file(path, guide).assessment
+    assert loaded.area == "#REF!"
+    assert [(r.working_well, r.next) for r in loaded.responses] == [(t, t) for t in typed]
+
+    # merge: partners named, and writing, only lookalikes
+    folder = tmp_path / "partners"
+    folder.mkdir()
+    for n, (org, name) in enumerate((("#NAME?", "#N/A"), ("#VALUE!", "#NUM!"))):
+        blank = write_template(guide, tmp_path / f"blank{n}.xlsx", kind=KIND_RESPONDENT)
+        wb = openpyxl.load_workbook(blank)
+        values = {"Name": name, "Organisation": org, "Sector": "Council"}
+        for r in range(2, 5):
+            from ehsg.cellwrite import set_text
+            set_text(wb["Respondent"].cell(row=r, column=2), values[wb["Respondent"].cell(row=r, column=1).value])
+        wb.save(blank)
+        fill_by_contract(blank, folder / f"p{n}.xlsx", scores={d.id: 2 + n for d in guide.descriptors},
+                         narratives={d.id: ("#DIV/0!", "#NULL!") for d in guide.descriptors})
+    out = tmp_path / "consolidated.xlsx"
+    res = CliRunner().invoke(main, ["merge", str(folder), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    merged = _texts(out)
+    evidence = [v for (sheet, _), v in merged.items() if sheet == "Evidence"]
+    assert evidence.count("#DIV/0!") == evidence.count("#NULL!") == 2 * len(guide.descriptors)
+    assert {"#NAME?", "#VALUE!", "#N/A", "#NUM!"} <= set(evidence)
+    assert {v for (sheet, _), v in merged.items() if sheet == "Responses"} == {"#NAME?", "#VALUE!", "#N/A", "#NUM!"}
+
+    # agree: a copy of the consolidated workbook keeps them all
+    res = CliRunner().invoke(main, ["agree", str(out), "-o", str(tmp_path / "agreed.xlsx")])
+    assert res.exit_code in (0, 1), res.output
+    assert _texts(tmp_path / "agreed.xlsx") == merged
