@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .sheetlayout import fit_row
+from .sheetlayout import fit_heading_row
 
 CELL_CHARACTERS = 32_767   # the most a cell holds (openpyxl cuts a longer text here)
 _OOXML_LITERAL = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # each literal _xHHHH_, overlapping ones too
@@ -103,7 +103,7 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
         if widths:
             ws.column_dimensions[c.column_letter].width = widths[i - 1]
     if widths:
-        fit_row(ws, start_row, dict(enumerate(widths, start=1)))
+        fit_heading_row(ws, start_row, dict(enumerate(widths, start=1)))
     # A new cell styled by `wrap` always ends with the same style: found on the first, copied onto the others,
     # which are made and added directly (a long sheet's cells cost most of its time when made one by one).
     cells, styled = ws._cells, None

@@ -17,6 +17,9 @@ STAT_HEADERS = ("Responses", "Mean", "Median", "Lowest", "Highest", "Spread", HE
 EVIDENCE_HEADERS = ("ID", "About", "Organisation", "Sector", "Name", "Partner's score", "Question", "Part", "Text")
 # Excel holds at most 32,767 characters in a cell; longer text is split over continuation rows.
 CELL_LIMIT = 32_767
+# A partner's column on the Discussion sheet: room for a score and "no response", and for the longest word of a
+# name up to this width (a longer word is broken, as it would be in any column)
+PARTNER_MIN_WIDTH, PARTNER_MAX_WIDTH = 12, 24
 # A split looks this far back from the limit for a line break or space, so a part does not end mid-word.
 _SPLIT_LOOKBACK = 500
 
@@ -101,10 +104,11 @@ def build_consolidated(workshop: Workshop, guide: Guide, accept_proposed: bool =
         for i, h in enumerate(STAT_HEADERS):
             c = ws.cell(row=3, column=first + i, value=h)
             c.font, c.fill, c.alignment = bold, header_fill, wrap
-            ws.column_dimensions[c.column_letter].width = (28 if i == 8 else 18) if i >= 8 else 8.5
+            ws.column_dimensions[c.column_letter].width = \
+                (28 if i == 8 else 18) if i >= 8 else wbk.heading_width(h, 8.5, 14)
         for letter, width in zip("BDE", (40, 40, 35)):   # narrower than a partner's: this sheet also holds the stats
             ws.column_dimensions[letter].width = width
-        wbk.fit_row(ws, 3, {first + i: 8.5 for i in range(8)})
+        wbk.fit_heading_row(ws, 3, {c.column: ws.column_dimensions[c.column_letter].width for c in ws[3]})
         ws.cell(row=2, column=1).value = (
             f"Score and the two questions: what the partnership AGREES, filled in after discussion. "
             f"{HEADER_PROPOSED}: {ROUNDING_RULE}. 'Discuss?' marks descriptors where partners' scores are "
@@ -149,18 +153,21 @@ def entries_by_group(evidence: list[tuple]) -> dict[str, int]:
 
 
 def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
-    """One row per descriptor, flagged first; one narrow column per partner so it prints on few pages."""
-    from openpyxl.styles import Font
+    """One row per descriptor, flagged first; one column per partner, each as wide as the longest word of the
+    partner's name (names wrap between words, never inside one). Printed one page wide while that stays
+    readable; with more partners, across pages with the ID and descriptor repeated on each."""
+    from openpyxl.styles import Alignment, Font
 
     flagged = {s.id for s in workshop.flagged()}
     last = workshop.previous
     who = [f"{p.label} – {p.name}" if p.name else p.label for p, _ in workshop.partners]
-    headers = ["ID", "Descriptor", "Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread",
-               HEADER_PROPOSED, *who]
-    widths = [6, 42, 9, 10, 9, 7, 8, 8, 7, 9, *[12] * len(who)]
+    stats = ["Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread", HEADER_PROPOSED]
+    headers = ["ID", "Descriptor", *stats, *who]
+    widths = [6, 40, *[wbk.heading_width(h, 6, 14) for h in stats],
+              *[wbk.heading_width(w, PARTNER_MIN_WIDTH, PARTNER_MAX_WIDTH) for w in who]]
     if last is not None:
         headers += list(previous_headers(last))
-        widths += [12, 60]
+        widths += [wbk.heading_width(headers[-2], 10, 14), 60]
     rows = []
     for st in workshop.discussion_order():
         d = guide.descriptor(st.id)
@@ -174,12 +181,15 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws["A1"] = ("Descriptors to discuss: widest spread of partners' scores first, then the rest in the guide's "
                 "order. One column per partner.")
     ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A1:B1")   # wrapped within the columns printed on every page
+    ws.row_dimensions[1].height = 3 * 17
     wbk.write_table(ws, headers, rows, widths, start_row=2)
-    # partners' names head narrow columns in bold: allow for fewer characters a line than body text
-    wbk.fit_row(ws, 2, {i: w * 0.7 for i, w in enumerate(widths, start=1)})
-    wbk.fit_rows(ws, {2: 42, **({len(headers): 60} if last is not None else {})}, 3)
+    body = {2: widths[1], **{i: widths[i - 1] for i in range(11, 11 + len(who))}}   # and "no response"
+    wbk.fit_rows(ws, {**body, **({len(headers): 60} if last is not None else {})}, 3)
     ws.auto_filter.ref = f"A2:{ws.cell(row=2, column=len(headers)).column_letter}{ws.max_row}"
     wbk.print_setup(ws, "2:2", workshop.area)
+    wbk.print_wide(ws, widths, "A:B")
 
 
 def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
@@ -211,7 +221,7 @@ def _summary_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
     wbk.fit_rows(ws, widths, 4)
     wbk.fit_row(ws, 2, {1: 34 + 14 * (last_col - 1)})
-    wbk.fit_row(ws, start, {i: 14 * 0.7 for i in range(2, 2 + len(sectors))})   # sector names head the columns
+    wbk.fit_heading_row(ws, start, {i: 14 for i in range(1, 2 + len(sectors))})   # sector names head the columns
     wbk.print_setup(ws, None, workshop.area)
 
 
@@ -223,7 +233,7 @@ def _evidence_sheet(ws, rows: list[tuple], workshop: Workshop) -> None:
                 "(Part '2 of 3 (continued)').")
     ws["A1"].font = Font(italic=True)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EVIDENCE_HEADERS))
-    widths = (5, 22, 22, 12, 10, 8, 22, 9, 70)
+    widths = (5, 22, 22, 12, 10, 11, 22, 9, 70)   # each heading's longest word whole on a line
     wbk.write_table(ws, EVIDENCE_HEADERS, rows, widths, start_row=2)
     ws.auto_filter.ref = f"A2:I{max(2, ws.max_row)}"
     ws.row_dimensions[1].height = 30
@@ -237,7 +247,7 @@ def _responses_sheet(ws, workshop: Workshop) -> None:
     wbk.write_table(ws, ("ID", "Organisation", "Sector", "Name", "Partner's score", "File"), rows,
                     (6, 30, 26, 20, 10, 30))
     ws.auto_filter.ref = f"A1:F{max(1, ws.max_row)}"
-    wbk.fit_rows(ws, {2: 30, 3: 26, 4: 20, 6: 30}, 1)
+    wbk.fit_rows(ws, {2: 30, 3: 26, 4: 20, 6: 30}, 2)   # the heading row is fitted by write_table
     wbk.print_setup(ws, "1:1", workshop.area)
 
 
@@ -285,6 +295,7 @@ def _workforce(ws, workshop: Workshop, guide: Guide, entries: dict[str, int]) ->
     c.font, c.fill = Font(bold=True), PatternFill("solid", fgColor="D9E2F3")
     c.alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions[c.column_letter].width = 24
+    wbk.fit_heading_row(ws, 3, {c.column: ws.column_dimensions[c.column_letter].width for c in ws[3]})
     ws.cell(row=2, column=1).value = (
         f"{ws.cell(row=2, column=1).value} The three answer columns are for what the partnership AGREES: only they "
         f"go into the submission (under descriptor {guide.workforce_evidence_for}). Partners' own words are on the "

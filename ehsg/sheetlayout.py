@@ -70,6 +70,48 @@ def _lines(text: str, per_line: float) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
+# Characters of bold 11-point text a column width unit holds, with room to spare: a width unit is the width of a
+# '0', and headings mix capitals and wide letters.
+BOLD_CHARS = 0.85
+
+
+def word_lines(text: str, per_line: float) -> int:
+    """How many lines a text takes wrapped as spreadsheet programs wrap it: at spaces, a word moving whole to the
+    next line when it does not fit; only a word longer than a whole line is broken."""
+    total = 0
+    for part in text.split("\n"):
+        lines, used = 1, 0
+        for word in part.split():
+            size = len(word)
+            if used and used + 1 + size <= per_line:
+                used += 1 + size
+                continue
+            if used:
+                lines += 1
+            lines += max(0, math.ceil(size / per_line) - 1)
+            used = size - (math.ceil(size / per_line) - 1) * per_line
+        total += lines
+    return total
+
+
+def heading_width(text: str, minimum: float, maximum: float) -> float:
+    """A column width that holds the longest word of a bold heading on one line (between minimum and maximum)."""
+    longest = max((len(w) for w in str(text).split()), default=0)
+    return min(maximum, max(minimum, math.ceil(longest / BOLD_CHARS) + 1))
+
+
+def fit_heading_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
+    """Set a row of bold headings tall enough for each heading wrapped between words (never inside one)."""
+    lines = 1
+    cells = ws._cells
+    for col, width in widths.items():
+        cell = cells.get((row, col))
+        value = None if cell is None else cell._value
+        if isinstance(value, str) and value:
+            lines = max(lines, word_lines(value, max(1.0, width * BOLD_CHARS)))
+    ws.row_dimensions[row].height = min(409.0, max(minimum, LINE_POINTS * lines + 3))
+
+
 def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
     """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
     lines = 1
@@ -111,6 +153,30 @@ def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height:
     ws.oddFooter.center.text = "Page &P of &N"
     ws.evenHeader.left.text, ws.evenHeader.right.text = ws.oddHeader.left.text, "&A"
     ws.evenFooter.center.text = "Page &P of &N"
+
+
+# A4 landscape between print_setup's half-inch margins, in screen pixels at 100 % (27.2 cm at 96 per inch)
+PAGE_PIXELS = 1026
+# The smallest print scale that leaves 11-point text readable on paper (about 8 points)
+READABLE_SCALE = 70
+
+
+def column_pixels(width: float) -> int:
+    """A column's width on screen and paper at 100 %: 7 pixels a width unit and 5 of padding (Calibri 11)."""
+    return round(width * 7 + 5)
+
+
+def print_wide(ws, widths: list[float], repeat: str, scale: int = READABLE_SCALE) -> bool:
+    """Print a wide table readably: one page wide when its columns fit at `scale` % or more; otherwise at `scale` %
+    across as many pages as it takes, the `repeat` columns (e.g. 'A:B') printed on every page, pages numbered
+    across then down so the first rows come first. Call it after print_setup. True when it prints one page wide."""
+    one_page = sum(column_pixels(w) for w in widths) * scale / 100 <= PAGE_PIXELS
+    if not one_page:
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ws.page_setup.scale = scale
+        ws.page_setup.pageOrder = "overThenDown"
+        ws.print_title_cols = repeat
+    return one_page
 
 
 def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from . import __version__
 from .cellwrite import CELL_CHARACTERS, Stamp, ooxml_escape, set_text, write_table  # noqa: F401 (re-exported)
 from .guide import Guide
-from .sheetlayout import fit_row, fit_rows, print_setup  # noqa: F401 (re-exported)
+from .sheetlayout import (fit_heading_row, fit_row, fit_rows, heading_width, print_setup,  # noqa: F401 (re-exported)
+                          print_wide)
 
 # --- The contract. Scripts and other tools may rely on these names; see README. ---
 HEADER_ID = "ID"
@@ -246,7 +247,7 @@ def _section_sheet(ws, guide: Guide, section, partner: bool = False, previous=No
         if col > 5:
             c.fill = grey
         ws.column_dimensions[c.column_letter].width = width
-    fit_row(ws, 3, dict(enumerate(widths, start=1)))
+    fit_heading_row(ws, 3, dict(enumerate(widths, start=1)))
     # A list drop-down both offers the scores and refuses anything else typed in Excel.
     drop = DataValidation(type="list", formula1='"' + ",".join(
         str(n) for n in range(guide.scale.minimum, guide.scale.maximum + 1)) + '"', allow_blank=True,
@@ -293,6 +294,7 @@ def _workforce_sheet(ws, guide: Guide) -> None:
         c = ws.cell(row=3, column=col, value=text)
         c.font, c.fill, c.alignment, c.border = st["bold"], st["header_fill"], st["wrap"], st["border"]
         ws.column_dimensions[c.column_letter].width = width
+    fit_heading_row(ws, 3, dict(enumerate(widths, start=1)))
     r = 4
     rows = [(s.name, g) for s in guide.services for g in s.groups] + [(None, None)] * WF_SPARE_ROWS
     for kind, group in rows:
