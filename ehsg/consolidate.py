@@ -163,7 +163,7 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     who = [f"{p.label} – {p.name}" if p.name else p.label for p, _ in workshop.partners]
     stats = ["Discuss?", "Responses", "No response", "Mean", "Lowest", "Highest", "Spread", HEADER_PROPOSED]
     headers = ["ID", "Descriptor", *stats, *who]
-    widths = [6, 40, *[wbk.heading_width(h, 6, 14) for h in stats],
+    widths = [6, 34, *[wbk.heading_width(h, 6, 14) for h in stats],
               *[wbk.heading_width(w, PARTNER_MIN_WIDTH, PARTNER_MAX_WIDTH) for w in who]]
     if last is not None:
         headers += list(previous_headers(last))
@@ -183,7 +183,8 @@ def _discussion_sheet(ws, workshop: Workshop, guide: Guide) -> None:
     ws["A1"].font = Font(bold=True, size=13)
     ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A1:B1")   # wrapped within the columns printed on every page
-    ws.row_dimensions[1].height = 3 * 17
+    # 13-point bold: fewer characters a line than an 11-point heading, and taller lines
+    ws.row_dimensions[1].height = 18 * wbk.word_lines(ws["A1"].value, sum(widths[:2]) * wbk.BOLD_CHARS * 11 / 13)
     wbk.write_table(ws, headers, rows, widths, start_row=2)
     body = {2: widths[1], **{i: widths[i - 1] for i in range(11, 11 + len(who))}}   # and "no response"
     wbk.fit_rows(ws, {**body, **({len(headers): 60} if last is not None else {})}, 3)

@@ -72,7 +72,7 @@ def _lines(text: str, per_line: float) -> int:
 
 # Characters of bold 11-point text a column width unit holds, with room to spare: a width unit is the width of a
 # '0', and headings mix capitals and wide letters.
-BOLD_CHARS = 0.85
+BOLD_CHARS = 0.9
 
 
 def word_lines(text: str, per_line: float) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 from . import __version__
 from .cellwrite import CELL_CHARACTERS, Stamp, ooxml_escape, set_text, write_table  # noqa: F401 (re-exported)
 from .guide import Guide
-from .sheetlayout import (fit_heading_row, fit_row, fit_rows, heading_width, print_setup,  # noqa: F401 (re-exported)
-                          print_wide)
+from .sheetlayout import (BOLD_CHARS, fit_heading_row, fit_row, fit_rows, heading_width,  # noqa: F401 (re-exported)
+                          print_setup, print_wide, word_lines)
 
 # --- The contract. Scripts and other tools may rely on these names; see README. ---
 HEADER_ID = "ID"
