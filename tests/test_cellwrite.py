@@ -101,6 +101,7 @@ def test_error_lookalikes_typed_by_a_partnership_stay_text_in_every_workbook(gui
     from click.testing import CliRunner
 
     from conftest import fill_by_contract
+    from ehsg.cellwrite import set_text
     from ehsg.model import Assessment, Response
     from ehsg.reader import load_workbook_file
     from ehsg.cli import main
@@ -129,7 +130,6 @@ def test_error_lookalikes_typed_by_a_partnership_stay_text_in_every_workbook(gui
         wb = openpyxl.load_workbook(blank)
         values = {"Name": name, "Organisation": org, "Sector": "Council"}
         for r in range(2, 5):
-            from ehsg.cellwrite import set_text
             set_text(wb["Respondent"].cell(row=r, column=2), values[wb["Respondent"].cell(row=r, column=1).value])
         wb.save(blank)
         fill_by_contract(blank, folder / f"p{n}.xlsx", scores={d.id: 2 + n for d in guide.descriptors},
