@@ -12,7 +12,7 @@ from .reader import load_workbook_file
 from .rules import EarnedAutonomyResult, PriorityResult, check_priorities, earned_autonomy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckReport:
     """Everything `ehsg check` found in one workbook, and the rules' results."""
 

@@ -30,7 +30,7 @@ BLOCK_KINDS = ("text", "heading", "lost")
 TOP = ("edition", "front") + tuple(FIELDS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
     """One paragraph of the form's front matter."""
 
@@ -38,7 +38,7 @@ class Block:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrontPart:
     """One headed part of the form's front matter."""
 
@@ -46,7 +46,7 @@ class FrontPart:
     blocks: tuple[Block, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormText:
     """The form's text apart from descriptors, vision, services, data models and rules."""
 

@@ -1,4 +1,9 @@
-"""The guide as data: its frozen dataclasses, and loading a descriptors/ folder (checked by ehsg.guidecheck)."""
+"""The guide as data: its frozen dataclasses, and loading a descriptors/ folder (checked by ehsg.guidecheck).
+
+A guide is loaded once per folder and shared, never copied, so its objects (and the form text's) compare by
+identity (eq=False): generated value comparison and hashing would add to every command's start-up and nothing
+uses them. Two loads are compared value by value with dataclasses.asdict.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ GUIDE_FILES = ("guide.yaml", "sections.yaml", "data-models.yaml", "rules.yaml", 
 DEFAULT_GUIDE = "ehsg-2022"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Descriptor:
     """One scored descriptor, its wording verbatim from the guide."""
 
@@ -32,7 +37,7 @@ class Descriptor:
         return self.text if len(self.text) <= 60 else self.text[:57].rstrip() + "…"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     """One scored section of the guide and its descriptors."""
 
@@ -42,7 +47,7 @@ class Section:
     descriptors: tuple[Descriptor, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prompts:
     """The three questions the form asks of every descriptor."""
 
@@ -51,7 +56,7 @@ class Prompts:
     next: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scale:
     """The score scale and, where a partnership has added it, the official wording of each level."""
 
@@ -63,7 +68,7 @@ class Scale:
         return self.levels.get(score, "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Permission:
     """One question of the form about who may see the self-assessment."""
 
@@ -75,7 +80,7 @@ class Permission:
     question: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Service:
     """One kind of service the form lists in its Early Help System part."""
 
@@ -85,7 +90,7 @@ class Service:
     groups: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DataModel:
     """One of the data models an area declares in the data survey."""
 
@@ -94,7 +99,7 @@ class DataModel:
     definition: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PriorityBand:
     """How many data and service descriptors areas with these data models must choose."""
 
@@ -103,7 +108,7 @@ class PriorityBand:
     service: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PriorityRule:
     """The rule for choosing priority descriptors, band by data model."""
 
@@ -119,7 +124,7 @@ class PriorityRule:
         raise KeyError(data_model)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Threshold:
     """One Earned Autonomy minimum score, as the criteria table gives it."""
 
@@ -129,7 +134,7 @@ class Threshold:
     criterion: str = ""  # the form's own wording of the criterion
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EarnedAutonomy:
     """The Earned Autonomy minimum scores of one prospectus year."""
 
@@ -139,7 +144,7 @@ class EarnedAutonomy:
     thresholds: tuple[Threshold, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VisionSection:
     """The guide's vision statements for one section."""
 
@@ -148,7 +153,7 @@ class VisionSection:
     statements: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Guide:
     """One edition of the guide. Loaded once, validated, then trusted by the rest of ehsg."""
 

@@ -96,17 +96,17 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
         return ()
     hrow, cols = header
     partners_col = cols.get(norm(wbk.WF_PARTNER_ENTRIES))  # in a consolidated workbook
+    columns = [cols.get(norm(name)) for name in wbk.WF_HEADERS]  # None where a header is absent
+    group_col = cols[norm(wbk.WF_GROUP)]
     out = []
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
         values = []
-        for name in wbk.WF_HEADERS:
-            col = cols.get(norm(name))
+        for col in columns:
             v = ws.cell(row=r, column=col).value if col else None
             values.append("" if v is None else str(v))
         if any(v.strip() for v in values):
             entries = whole(ws.cell(row=r, column=partners_col).value) if partners_col else None
-            out.append(WorkforceRow(*values, row=cell_ref(ws, r, cols[norm(wbk.WF_GROUP)]),
-                                    partner_entries=entries or 0))
+            out.append(WorkforceRow(*values, row=cell_ref(ws, r, group_col), partner_entries=entries or 0))
     return tuple(out)
 
 

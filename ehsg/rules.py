@@ -1,4 +1,7 @@
-"""The guide's rules as pure functions: Earned Autonomy minimum scores and priority selection."""
+"""The guide's rules as pure functions: Earned Autonomy minimum scores and priority selection.
+
+Their results are frozen records read once (eq=False: nothing compares two results, and generated comparison
+would add to every command's start-up); as_dict gives their values."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ def count_words(n: int, noun: str) -> str:
     return f"{word} {noun}" if n == 1 else f"{word} {noun}s"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ThresholdResult:
     """One Earned Autonomy minimum compared with the area's score."""
 
@@ -30,7 +33,7 @@ class ThresholdResult:
                 "short_by": self.short_by}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EarnedAutonomyResult:
     """Every Earned Autonomy minimum of a prospectus year compared with the area's scores."""
 
@@ -73,7 +76,7 @@ def earned_autonomy(assessment: Assessment, guide: Guide, year: int | None = Non
     return EarnedAutonomyResult(table.year, table.source, tuple(items))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PriorityResult:
     """Whether the area's chosen priority descriptors obey the rule, and why."""
 
@@ -170,7 +173,7 @@ def check_priorities(assessment: Assessment, guide: Guide) -> PriorityResult:
                           tuple(reasons), band.data, band.service)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Suggestion:
     """A descriptor the rule allows as a priority, with the reasons it is ranked where it is."""
 

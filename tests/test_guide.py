@@ -151,3 +151,45 @@ def test_a_value_python_will_not_make_is_a_located_yaml_problem(tmp_path, value,
         load_guide(g)
     assert [p.code for p in e.value.problems] == ["guide-yaml-syntax"]
     assert "guide.yaml (line" in e.value.problems[0].location and said in e.value.problems[0].message
+
+
+def _frozen_classes():
+    """Every dataclass of the guide, the form text, the rules' results, the check report, the assessment and
+    its problems: loaded once, then trusted and shared, so none may change after it is made."""
+    import dataclasses
+
+    from ehsg import check, formtext, guide, model, problems, rules
+    for module in (guide, formtext, rules, check, model):
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                yield value
+    yield problems.Problem
+
+
+def test_every_domain_object_refuses_to_be_changed():
+    import dataclasses
+
+    classes = list(_frozen_classes())
+    assert len(classes) >= 25  # guide 13, form text 3, rules 4, check 1, model 4, problem 1
+    for cls in classes:
+        obj = object.__new__(cls)  # no values needed: refusing assignment does not depend on them
+        name = dataclasses.fields(cls)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, "changed")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, "something_new", "added")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(obj, name)
+
+
+def test_a_loaded_guide_cannot_be_changed_and_is_shared_not_copied():
+    import dataclasses
+
+    guide = load_guide(GUIDE_DIR)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        guide.id = "another"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        guide.sections[0].descriptors[0].text = "reworded"  # type: ignore[misc]
+    assert load_guide(GUIDE_DIR) is guide
+    d = guide.descriptors[0]
+    assert guide.descriptor(d.id) is d and d in guide.descriptors
