@@ -206,6 +206,21 @@ def make(out: Path, case) -> None:
     deep = b'<c r="B2" t="inlineStr"><is>' + b"<r>" * 100_000 + b"<t>x</t>" + b"</r>" * 100_000 + b"</is></c>"
     rezip(out / "deep-nesting.xlsx", {AREA: cell("B2", deep)})
     case("deep-nesting.xlsx", "damaged-workbook", f"deep-nesting.xlsx: {AREA}")
+    # Nesting just within the parser's bound (256 deep, counted from <worksheet>) is read; one more is refused.
+    for depth, name in ((256, "nesting-256.xlsx"), (257, "nesting-257.xlsx")):
+        n = depth - 6  # worksheet, sheetData, row, c, is ... t
+        rezip(out / name, {AREA: cell("B2", b'<c r="B2" t="inlineStr"><is>' + b"<r>" * n + b"<t>Sefton</t>" +
+                                   b"</r>" * n + b"</is></c>")})
+        if depth == 256:
+            case(name, None, None, severity="ok")
+        else:
+            case(name, "damaged-workbook", f"{name}: {AREA}")
+    # A bound crossed by the very last element of a sheet, and a formula given as CDATA.
+    rezip(out / "merge-range-last.xlsx", {FV: replace(b"</worksheet>", b'<mergeCells count="1"><mergeCell '
+                                                     b'ref="A1:Z9999"/></mergeCells></worksheet>')})
+    case("merge-range-last.xlsx", "range-too-large", "5 Family voice and experience!A1:Z9999")
+    rezip(out / "formula-in-cdata.xlsx", {FV: cell("C4", b'<c r="C4" s="11"><f><![CDATA[1+2]]></f><v>3</v></c>')})
+    case("formula-in-cdata.xlsx", "formula", "5 Family voice and experience!C4", severity="warning")
     rezip(out / "cell-named-A0.xlsx", {AREA: replace(b'<c r="B2"', b'<c r="B0"')})
     case("cell-named-A0.xlsx", "damaged-workbook", f"cell-named-A0.xlsx: {AREA}")
     rezip(out / "two-sheets-one-part.xlsx", {"xl/_rels/workbook.xml.rels": replace(
