@@ -121,8 +121,8 @@ def _parallel(job: Callable[[Any], Any], items: Sequence, count: int) -> Iterato
 
 
 class _Raised:
-    """An exception job raised in a worker, given back in its item's place (the items after it are still done,
-    as the caller may go on past it)."""
+    """An exception job raised in a worker, given back in its item's place, after the results of the items before
+    it in its chunk (the caller meets it at that item's turn, as in one process)."""
 
     __slots__ = ("error",)
 
@@ -137,6 +137,7 @@ def _do_chunk(items: Sequence) -> list:
             out.append(_job(item))
         except Exception as e:
             out.append(_Raised(e))
+            break   # the caller stops there: the rest of the chunk would never be looked at
     return out
 
 
