@@ -163,7 +163,8 @@ def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, 
     (ehsg.fanout: the same results, in the same order, as in this process)."""
     from .fanout import in_order
 
-    return in_order(lambda f: _read_one(f, guide, audience, year), files, POOL_FROM_FILES, workers)
+    return in_order(lambda f: _read_one(f, guide, audience, year), files, POOL_FROM_FILES, workers,
+                    first_here=False)   # this process keeps every area: without the reader's libraries it stays small
 
 
 def analyse(cohort: Cohort, guide: Guide) -> dict:

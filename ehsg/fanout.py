@@ -8,8 +8,8 @@ what doing the items one by one in this process gives: the same results and exce
   one thread, and cheap and usual only on Linux: anywhere else (Windows and macOS, a web app serving pages from
   threads) the items are done here, one by one.
 - One worker per core this process may use, at most 8, and only from `parallel_from` items (below that, starting
-  workers costs about what it saves). The first item is done here before the workers start, so they begin with
-  what it loaded (the reader's libraries) instead of each loading it.
+  workers costs about what it saves). The first item may be done here before the workers start, so they begin
+  with what it loaded (the reader's libraries) instead of each loading it.
 - Ctrl-C is the parent's: workers ignore it; the parent stops the pool (nothing more is handed out, every worker
   has left) and the KeyboardInterrupt goes on to the caller. So does an exception of the caller's, or a caller
   that stops iterating.
@@ -68,31 +68,34 @@ def chunk_size(items: int, workers: int) -> int:
     return max(1, min(32, items // (workers * 8)))
 
 
-def in_order(job: Callable[[Any], Any], items: Sequence, parallel_from: int, workers: int | None = None
-             ) -> Iterator[Any]:
+def in_order(job: Callable[[Any], Any], items: Sequence, parallel_from: int, workers: int | None = None,
+             first_here: bool = True) -> Iterator[Any]:
     """job(item) for each item, in order; an exception job raises is raised here, at that item's turn. Lazily:
     a caller that stops early (or is stopped) stops the work; close() the iterator to end the workers at once.
 
     job runs in forked workers, so it may be any callable (a closure over loaded state); its results must pickle.
+    first_here: the first item is done here before the workers start, so they begin with what it loaded (the
+    reader's libraries) instead of each loading it; False keeps this process as small as it is (its peak memory).
     """
     count = worker_count(len(items), parallel_from, workers)
     if count < 2:
         return (job(item) for item in items)
-    return _parallel(job, items, count)
+    return _parallel(job, items, count, 1 if first_here else 0)
 
 
-def _parallel(job: Callable[[Any], Any], items: Sequence, count: int) -> Iterator[Any]:
+def _parallel(job: Callable[[Any], Any], items: Sequence, count: int, here: int) -> Iterator[Any]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     global _job
-    yield job(items[0])   # done here first: the workers begin with what it loaded
-    rest = items[1:]
+    for item in items[:here]:
+        yield job(item)
+    rest = items[here:]
     size = chunk_size(len(rest), count)
     _job = job   # inherited by the forked workers, never sent to them
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
-    done = 1
+    done = here
     try:
         # Ctrl-C (or SIGTERM) while workers are being forked would catch a worker before it ignores it, or the
         # pool half made: they wait until every worker is started and every chunk handed to the pool

@@ -41,6 +41,11 @@ def test_results_come_in_the_items_order_and_the_state_is_inherited_not_sent(two
     assert multiprocessing.active_children() == []
 
 
+def test_the_first_item_may_be_left_to_the_workers_too(two_cores):
+    got = list(fanout.in_order(lambda n: (n, os.getpid()), list(range(50)), parallel_from=8, first_here=False))
+    assert [n for n, _ in got] == list(range(50)) and os.getpid() not in {pid for _, pid in got}
+
+
 def test_an_exception_is_raised_at_its_items_turn_after_every_earlier_result(two_cores):
     def job(n):
         if n == 37:
