@@ -163,8 +163,9 @@ def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, 
     (ehsg.fanout: the same results, in the same order, as in this process)."""
     from .fanout import in_order
 
+    # first_here=False: this process keeps every area; without the reader's libraries loaded it stays small
     return in_order(lambda f: _read_one(f, guide, audience, year), files, POOL_FROM_FILES, workers,
-                    first_here=False)   # this process keeps every area: without the reader's libraries it stays small
+                    first_here=False)
 
 
 def analyse(cohort: Cohort, guide: Guide) -> dict:
@@ -261,7 +262,7 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
                                                         for k in range(len(thresholds) + 1)}},
             "positions": Rows(len(areas), positions),
             "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out],
-            "warnings": [p.as_dict() for p in minima_warnings(cohort.year, ea_set)]}
+            "warnings": [p.as_dict() for p in (minima_warnings(cohort.year, ea_set) if areas else [])]}
 
 
 def minima_warnings(year: int | None, used) -> list[Problem]:

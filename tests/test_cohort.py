@@ -134,6 +134,7 @@ def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so
 
     prospectus = guide.thresholds(None).year
     assert minima_warnings(prospectus, guide.thresholds(prospectus)) == []
+    assert analyse(gather([], guide, "coordinators", year=prospectus + 2), guide)["warnings"] == []   # none judged
     folder = areas
     year = gather(sorted(folder.iterdir()), guide, "coordinators").year
     assert year != prospectus and not any(e.year == year for e in guide.earned_autonomy)
