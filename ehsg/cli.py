@@ -389,6 +389,8 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
             click.echo(f"  Action learning set {s['descriptor']}: {len(s['areas'])} area(s)")
         for f, why, code in cohort.left_out:
             click.echo(safe(f"  Left out {f}: {why} [{code}]"), err=True)
+        for w in result["warnings"]:
+            click.echo(safe(f"  {w['location']}: warning: {w['message']} [{w['code']}]"), err=True)
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)

@@ -58,10 +58,10 @@ class Cohort:
     year: int | None = None
 
 
-# Reading is spread over the computer's cores when there are many files: each file is read in a worker process,
-# results come back in the files' order, so the cohort, its problems and its messages are those of one process.
+# Reading is spread over the computer's cores when there are many files (ehsg.fanout): each file is read in a
+# worker process, results come back in the files' order, so the cohort, its problems and its messages are those of
+# one process.
 POOL_FROM_FILES = 64          # fewer files than this are read in this process (starting workers costs more)
-MAX_WORKERS = 8
 
 
 def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year: int | None = None,
@@ -69,7 +69,8 @@ def gather(files: Iterable[Path], guide: Guide, audience: str = STRICTEST, year:
     """Read every file; a file that is not an area's, not shared with the audience, of another year, a repeat
     or unreadable is left out and listed with the reason, never hiding the rest.
 
-    workers: how many processes read the files (default: one per core, for many files; 1 reads them here).
+    workers: how many processes read the files (default: one per core, at most 8, for many files; 1 reads them
+    here; never more than one where forking is unsafe, see ehsg.fanout).
     Raises RefusedError when areas of several years are mixed and no year is chosen.
     """
     from .exportread import name_key
@@ -158,66 +159,13 @@ def _read_one(f: Path, guide: Guide, audience: str, year: int | None) -> tuple:
 
 
 def _read_all(files: list[Path], guide: Guide, audience: str, year: int | None, workers: int | None):
-    """Each file's _read_one, in the files' order: in worker processes when there are many files and cores."""
-    count = _workers(len(files)) if workers is None else max(1, min(workers, MAX_WORKERS, len(files)))
-    if count < 2:
-        for f in files:
-            yield _read_one(f, guide, audience, year)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    """Each file's _read_one, in the files' order: in worker processes when there are many files and cores
+    (ehsg.fanout: the same results, in the same order, as in this process)."""
+    from .fanout import in_order
 
-    global _JOB
-    _JOB = (guide, audience, year)   # inherited by the forked workers, never sent to them
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_worker)
-    size = max(1, min(32, len(files) // (count * 8)))
-    try:
-        for found in pool.map(_read_in_worker, [files[k:k + size] for k in range(0, len(files), size)]):
-            yield from found
-    except BrokenProcessPool:
-        # a worker never leaves on its own: one gone was stopped by the system (out of memory, most likely);
-        # the pool has stopped the others
-        raise MemoryError("a process reading the files was stopped by the system") from None
-    finally:
-        # however the reading ends (done, an error, Ctrl-C): files not yet handed out are dropped, the few
-        # already handed out are finished (a moment), and every worker has left when this returns
-        pool.shutdown(wait=True, cancel_futures=True)
-        _JOB = None
-
-
-_JOB: tuple | None = None
-
-
-def _workers(files: int) -> int:
-    """One worker per core this process may use, when the files are many enough to be worth it; else 1.
-    Workers are forked (they inherit the loaded guide): on Linux only, where that is the usual way; elsewhere
-    (Windows has no fork) and in a process running threads, where forking is unsafe, files are read here."""
-    import multiprocessing
-    import os
-    import sys
-    import threading
-
-    if files < POOL_FROM_FILES or threading.active_count() > 1 or not sys.platform.startswith("linux") \
-            or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
-
-
-def _quiet_worker() -> None:
-    """Ctrl-C is the main process's to handle (it stops the workers); a worker ignores it and prints nothing."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _read_in_worker(files: list[Path]) -> list[tuple]:
-    guide, audience, year = _JOB
-    return [_read_one(f, guide, audience, year) for f in files]
+    # first_here=False: this process keeps every area; without the reader's libraries loaded it stays small
+    return in_order(lambda f: _read_one(f, guide, audience, year), files, POOL_FROM_FILES, workers,
+                    first_here=False)
 
 
 def analyse(cohort: Cohort, guide: Guide) -> dict:
@@ -313,7 +261,20 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
                                 "areas_by_minima_met": {str(k): met_counts.get(k, 0)
                                                         for k in range(len(thresholds) + 1)}},
             "positions": Rows(len(areas), positions),
-            "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out]}
+            "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out],
+            "warnings": [p.as_dict() for p in (minima_warnings(cohort.year, ea_set) if areas else [])]}
+
+
+def minima_warnings(year: int | None, used) -> list[Problem]:
+    """Pure: a warning when the cohort's year has no prospectus of its own in the guide data, so its areas are
+    judged against another year's minima (used: the guide's EarnedAutonomy the figures were judged against)."""
+    if year == used.year:
+        return []
+    whose = f"The guide data has no Earned Autonomy prospectus for {year}" if year is not None else \
+        "The areas' files give no year"
+    return [Problem("cohort-minima-of-another-year", "warning", "rules.yaml: earned_autonomy",
+                    f"{whose}: the areas are judged against the minima of the {used.year} prospectus. "
+                    "Add that year's minima to the guide data to judge them against their own.")]
 
 
 def _given(a: AreaScores):

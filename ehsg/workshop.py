@@ -6,7 +6,7 @@ import hashlib
 import math
 import statistics
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +15,7 @@ from .errors import InputFileError
 from .guide import Guide
 from .model import Assessment, Respondent, WorkforceRow
 from .problems import Problem, Problems
-from .reader import load_workbook_file
+from .reader import LoadResult, load_workbook_file
 from .terminal import quoted
 from .workbook import KIND_CONSOLIDATED, KIND_RESPONDENT
 
@@ -263,7 +263,6 @@ def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int]
     read one by one."""
     from .partnerread import read_in_order
 
-    partners, problems = [], []
     seen_hash: dict[str, str] = {}
     same_as: list[str | None] = []   # for each file, the earlier file it is identical to
     for f in files:   # an identical file is not read at all: it is the same partner's response twice
@@ -271,6 +270,16 @@ def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int]
         same_as.append(seen_hash.get(digest))
         seen_hash.setdefault(digest, f.name)
     results = read_in_order([f for f, same in zip(files, same_as) if same is None], guide)
+    try:
+        return _partners(files, same_as, results, progress)
+    finally:
+        results.close()   # any workers are stopped now, however the reading ended (Ctrl-C included)
+
+
+def _partners(files: list[Path], same_as: list[str | None], results: Iterator[LoadResult],
+              progress: Callable[[int, int], None] | None) -> tuple[list[tuple[Assessment, str]], list[Problem]]:
+    """Each file's partner and problems, from its turn in results (identical files are not in results)."""
+    partners, problems = [], []
     seen_who: dict[tuple, str] = {}
     for f, same in zip(_reporting(files, progress), same_as):
         if same is not None:

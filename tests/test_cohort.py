@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from ehsg.cli import main
-from ehsg.cohort import POOL_FROM_FILES, _workers, analyse, gather
+from ehsg import fanout
+from ehsg.cohort import POOL_FROM_FILES, analyse, gather
 
 from conftest import REPO
 
@@ -59,9 +60,13 @@ def test_ids_are_the_guides_own_strings_even_from_worker_processes(mixed, guide)
         assert a.priorities and all(did is own[did] for did in a.priorities)
 
 
-def test_few_files_are_read_in_this_process():
-    assert _workers(POOL_FROM_FILES - 1) == 1
-    assert _workers(POOL_FROM_FILES) >= 1
+def test_few_files_are_read_in_this_process(monkeypatch):
+    from ehsg.cohort import _read_all
+
+    monkeypatch.setattr(fanout, "cores", lambda: 2)
+    files = [REPO / f"area-{i}.xlsx" for i in range(POOL_FROM_FILES)]
+    assert _read_all(files[:-1], None, "ogd", None, None).gi_code is not fanout._parallel.__code__
+    assert _read_all(files, None, "ogd", None, None).gi_code is fanout._parallel.__code__
 
 
 def test_stopping_midway_stops_the_workers(mixed, guide):
@@ -75,12 +80,18 @@ def test_stopping_midway_stops_the_workers(mixed, guide):
     assert multiprocessing.active_children() == []
 
 
-def test_the_json_is_what_json_dumps_gives(mixed, guide, tmp_path):
-    folder = tmp_path / "areas"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def areas(mixed, tmp_path_factory):
+    """A folder of the twelve areas' workbooks alone."""
+    folder = tmp_path_factory.mktemp("areas")
     for p in mixed:
         if p.suffix == ".xlsx" and p.name != "garbage.xlsx":
             shutil.copy(p, folder / p.name)
+    return folder
+
+
+def test_the_json_is_what_json_dumps_gives(areas, guide):
+    folder = areas
     res = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--format", "json"])
     assert res.exit_code == 0, res.output
     expected = analyse(gather(sorted(folder.iterdir()), guide, "coordinators", workers=1), guide)
@@ -99,28 +110,89 @@ def test_json_written_as_areas_are_made_is_the_same_and_keeps_no_row_per_area(mi
     assert len(json.loads(text)["positions"]) == 12
 
 
-def test_a_worker_stopped_by_the_system_is_said_plainly_never_awaited(mixed, guide):
-    """A worker killed from outside (the system out of memory) ends the reading with MemoryError, which the
-    command line words as running out of memory; the remaining workers are stopped, nothing hangs."""
+def test_a_worker_stopped_by_the_system_loses_nothing(mixed, guide):
+    """A worker killed from outside (the system out of memory): the remaining workers are stopped, nothing hangs,
+    and the files not yet read are read in this process: the cohort is the one one process gives."""
     import os
     import signal
 
     many = [p for _ in range(20) for p in mixed]
+    killed = []
 
     def kill_a_worker(f):
-        if f == many[0]:
-            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+        if not killed and multiprocessing.active_children():
+            killed.append(multiprocessing.active_children()[0].pid)
+            os.kill(killed[0], signal.SIGKILL)
 
-    with pytest.raises(MemoryError):
-        gather(many, guide, "coordinators", progress=kill_a_worker, workers=2)
-    assert multiprocessing.active_children() == []
+    _same(gather(many, guide, "coordinators", workers=1), gather(many, guide, "coordinators", progress=kill_a_worker,
+                                                                  workers=2))
+    assert killed and multiprocessing.active_children() == []
 
 
-def test_workers_only_where_processes_can_be_forked_safely(monkeypatch):
-    import threading
+def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so(areas, guide):
+    from ehsg.cohort import minima_warnings
 
-    monkeypatch.setattr(sys, "platform", "win32")
-    assert _workers(10_000) == 1
-    monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert _workers(10_000) == 1
+    prospectus = guide.thresholds(None).year
+    assert minima_warnings(prospectus, guide.thresholds(prospectus)) == []
+    assert analyse(gather([], guide, "coordinators", year=prospectus + 2), guide)["warnings"] == []   # none judged
+    folder = areas
+    year = gather(sorted(folder.iterdir()), guide, "coordinators").year
+    assert year != prospectus and not any(e.year == year for e in guide.earned_autonomy)
+    res = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year),
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["earned_autonomy"]["year"] == prospectus
+    assert [w["code"] for w in data["warnings"]] == ["cohort-minima-of-another-year"]
+    assert f"no Earned Autonomy prospectus for {year}" in data["warnings"][0]["message"]
+    text = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year)])
+    assert text.exit_code == 0
+    assert f"minima of the {prospectus} prospectus" in text.stderr and \
+        "[cohort-minima-of-another-year]" in text.stderr
+    assert f"Earned Autonomy minimum ({prospectus} prospectus)" in text.stdout
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (Linux: from /proc)."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_ctrl_c_at_the_terminal_stops_the_command_and_every_worker(tmp_path):
+    """Ctrl-C reaches the whole foreground process group: the workers ignore it, ehsg stops them, says so and exits
+    130, and nothing of it is left running."""
+    import os
+    import signal
+    import time
+
+    base = tmp_path / "base"
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make_cohort.py"), str(base), "2", "--format",
+                    "xlsx"], check=True)
+    folder = tmp_path / "areas"
+    folder.mkdir()
+    sources = sorted(base.iterdir())
+    for i in range(3000):
+        os.link(sources[i % 2], folder / f"a{i:04}.xlsx")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "ehsg", "cohort", str(folder), "--for", "coordinators"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline and not _children(proc.pid):
+        time.sleep(0.01)
+    assert proc.poll() is None, "the workers were never started"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.decode().strip().endswith("ehsg: stopped."), err
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)   # no process of the command's group is left

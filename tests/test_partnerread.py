@@ -1,4 +1,5 @@
-"""Reading many partners' workbooks in parallel finds what reading them one by one finds, in the same order."""
+"""Reading many partners' workbooks in parallel finds what reading them one by one finds, in the same order.
+(The pool itself, ehsg.fanout, is tested in test_fanout.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 import openpyxl
 import pytest
 
-from ehsg import partnerread
+from ehsg import fanout, partnerread
 from ehsg.workshop import load_partners
 
 from conftest import REPO
@@ -50,13 +51,17 @@ def one_by_one(monkeypatch, files, guide):
         return loaded(load_partners(files, guide))
 
 
+def parallel(iterator) -> bool:
+    return getattr(iterator, "gi_code", None) is fanout._parallel.__code__
+
+
 def test_parallel_reading_finds_the_same_in_the_same_order(guide, many, monkeypatch):
     serial = one_by_one(monkeypatch, many, guide)
-    monkeypatch.setattr(partnerread, "cores", lambda: 2)   # workers even on a one-core machine
-    assert partnerread.read_in_order(many, guide).gi_code is partnerread._parallel.__code__
+    monkeypatch.setattr(fanout, "cores", lambda: 2)   # workers even on a one-core machine
+    assert parallel(partnerread.read_in_order(many, guide))
     seen = []
-    parallel = loaded(load_partners(many, guide, progress=lambda done, total: seen.append((done, total))))
-    assert parallel == serial
+    parallel_result = loaded(load_partners(many, guide, progress=lambda done, total: seen.append((done, total))))
+    assert parallel_result == serial
     errors = [(code, location.split(":")[0]) for code, severity, location, _ in serial[1] if severity == "error"]
     assert errors == [("duplicate-respondent", "p2-copy.xlsx"), ("score-out-of-range", "p3.xlsx"),
                       ("damaged-workbook", "broken.xlsx"), ("duplicate-respondent", "p6.xlsx"),
@@ -64,24 +69,27 @@ def test_parallel_reading_finds_the_same_in_the_same_order(guide, many, monkeypa
     assert len(serial[0]) == 8 and seen == [(i, len(many)) for i in range(1, len(many) + 1)]
 
 
-_dying = {}   # the process the test runs in, and the file whose reading kills a worker
-
-
-def _dies_reading_one(path):
-    if os.getpid() != _dying["parent"] and path == _dying["file"]:
-        os._exit(9)
-    return _dying["read"](path)
-
-
 def test_a_worker_that_dies_leaves_the_rest_read_here(guide, many, monkeypatch):
     """A worker killed (by the system, out of memory) does not lose or reorder anything: what is left is read
     in this process."""
     serial = one_by_one(monkeypatch, many, guide)
-    _dying.update(parent=os.getpid(), file=many[6], read=partnerread._read)
-    monkeypatch.setattr(partnerread, "cores", lambda: 2)
-    monkeypatch.setattr(partnerread, "_read", _dies_reading_one)
+    parent, real = os.getpid(), partnerread.load_workbook_file
+    died = []
+
+    def dies_reading_one(path, guide):
+        if path == many[6]:
+            if os.getpid() != parent:
+                os._exit(9)
+            died.append(path)
+        return real(path, guide)
+
+    monkeypatch.setattr(fanout, "cores", lambda: 2)
+    monkeypatch.setattr(partnerread, "load_workbook_file", dies_reading_one)
     assert loaded(load_partners(many, guide)) == serial
+    assert died == [many[6]]   # read here, after its worker died
 
 
-def test_few_files_are_read_here(guide, many):
-    assert partnerread.read_in_order(many[:3], guide).gi_code is not partnerread._parallel.__code__
+def test_few_files_are_read_here(guide, many, monkeypatch):
+    monkeypatch.setattr(fanout, "cores", lambda: 2)
+    assert not parallel(partnerread.read_in_order(many[:partnerread.PARALLEL_FROM - 1], guide))
+    assert parallel(partnerread.read_in_order(many[:partnerread.PARALLEL_FROM], guide))

@@ -289,6 +289,35 @@ def test_workshop_progress_counts_the_workbooks_read(client, monkeypatch):
     assert f"{len(partners)} partners merged" in Page(r.text).plain
 
 
+def test_workshop_merge_of_many_partners_reads_them_in_the_servers_process(client, monkeypatch, tmp_path):
+    """Pages are served from threads: forking then is unsafe, so many partners' workbooks are read one by one in
+    the server's own process, never in forked workers; the merge is the same."""
+    import ehsg.fanout
+
+    sources = sorted(WORKSHOP.glob("*.xlsx"))
+    partners = []
+    for i in range(9):
+        wb = openpyxl.load_workbook(sources[i % len(sources)])
+        wb["Respondent"]["B3"], wb["Respondent"]["B2"] = f"Partner {i}", f"Person {i}"
+        wb.save(tmp_path / f"partner-{i}.xlsx")
+        partners.append(tmp_path / f"partner-{i}.xlsx")
+    decided, real = [], ehsg.fanout.worker_count
+
+    def worker_count(items, parallel_from, wanted=None):
+        decided.append((items, parallel_from, real(items, parallel_from, wanted)))
+        return decided[-1][-1]
+
+    def never(*args):
+        raise AssertionError("workers forked from the web app's threads")
+
+    monkeypatch.setattr(ehsg.fanout, "cores", lambda: 2)
+    monkeypatch.setattr(ehsg.fanout, "worker_count", worker_count)
+    monkeypatch.setattr(ehsg.fanout, "_parallel", never)
+    r = wait_for_merge(client, upload(client, "/workshop/merge", "partners", partners, flag_range="2"))
+    assert "9 partners merged" in Page(r.text).plain
+    assert decided == [(9, 8, 1)]
+
+
 def test_workshop_refuses_with_every_partner_problem(client):
     p = sorted(WORKSHOP.glob("*.xlsx"))[0]
     r = wait_for_merge(client, upload(client, "/workshop/merge", "partners", [p, p, CORPUS / "score-three.xlsx"]))
