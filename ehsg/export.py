@@ -12,7 +12,8 @@ from .errors import InputFileError, RefusedError
 from .guide import Guide
 from .model import Assessment
 from .outputs import atomic_save, atomic_write_text, refuse_overwriting_inputs
-from .exportread import COL_NEXT, COL_WORKING, load_scores, unneutralise  # noqa: F401  (reading lives there)
+from .exportread import (  # noqa: F401  (reading lives there)
+    COL_NEXT, COL_WORKING, escape_mark, load_scores, unneutralise)
 
 FORMAT_VERSION = 1
 FORMATS = (".xlsx", ".csv", ".json")
@@ -22,8 +23,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV only; see write_xlsx)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV only; see write_xlsx), as does
+    text that begins with an apostrophe before such a character or another apostrophe (see escape_mark)."""
+    return "'" + text if text.startswith(_FORMULA_START) else escape_mark(text)
 
 
 def audience_permission(guide: Guide, audience: str):
@@ -132,7 +134,7 @@ def _text(cell, value) -> None:
     """Text stays text: never a formula, and Excel keeps it text even when the cell is edited."""
     from .workbook import ooxml_escape
 
-    cell.value = ooxml_escape(value) if isinstance(value, str) else value
+    cell.value = ooxml_escape(escape_mark(value)) if isinstance(value, str) else value
     if isinstance(value, str):
         cell.data_type = "s"
         if value.startswith(_FORMULA_START):

@@ -27,9 +27,20 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
+def _reads_as_marked(text: str) -> bool:
+    """Text an export marks with a leading apostrophe: what begins like a formula, after the mark."""
+    return text.startswith("'") and text[1:].startswith(_FORMULA_START + ("'",))
+
+
 def unneutralise(text: str) -> str:
-    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
-    return text[1:] if text.startswith("'") and text[1:2] and text[1:].startswith(_FORMULA_START) else text
+    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula, or before text
+    that itself begins with an apostrophe and would otherwise read as marked ('+44 151 is kept as typed)."""
+    return text[1:] if _reads_as_marked(text) else text
+
+
+def escape_mark(text: str) -> str:
+    """Typed text that already looks marked gets one more apostrophe, so unneutralise gives it back whole."""
+    return "'" + text if _reads_as_marked(text) else text
 
 
 def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Problems]:

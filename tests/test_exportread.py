@@ -50,3 +50,25 @@ def test_a_neutralised_formula_and_a_blank_agree_with_what_they_mean(tmp_path, g
     path = _export(tmp_path, change)
     assert _disagree(path, guide) == []
     assert load_scores(path, guide)[0].area == "=Sefton"
+
+
+def test_narratives_beginning_with_an_apostrophe_come_back_as_typed(tmp_path, guide):
+    # An export marks formula-like text with an apostrophe; text that itself begins with one must not lose it.
+    from dataclasses import replace
+
+    from ehsg.export import export
+    from ehsg.reader import load_workbook_file
+    from ehsg.workbook import write_assessment
+    from conftest import EXAMPLE
+
+    typed = ["'+44 151 934 2000", "''", "'", "'=1+2", "=1+2", "'hello", "''=x", "-5 families", "'-"]
+    a = load_workbook_file(EXAMPLE, guide).assessment
+    responses = [replace(r, working_well=typed[i % len(typed)], next=typed[(i + 3) % len(typed)])
+                 for i, r in enumerate(a.responses)]
+    a = replace(a, responses=responses, permissions={"dfe": True, "coordinators": True, "ogd": True})
+    src = write_assessment(guide, a, tmp_path / "a.xlsx")
+    for fmt in ("xlsx", "csv", "json"):
+        out = export(src, tmp_path / f"e.{fmt}", "dfe", guide)
+        back, problems = load_scores(out, guide)
+        assert not problems.errors, [str(p) for p in problems]
+        assert [(r.working_well, r.next) for r in back.responses] == [(r.working_well, r.next) for r in responses], fmt
