@@ -12,6 +12,7 @@ from pathlib import Path
 from ..office.package import DOCX, inspect_package
 from ..problems import Problem, Problems
 from .blocks import Block
+from .bounded_read import read_in_worker
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -31,25 +32,14 @@ def docx_blocks(path: Path, problems: Problems) -> list[Block] | None:
             problems.items[before:] = [Problem("old-word-document", p.severity, p.location, p.message)
                                        if p.code == DOCX.not_code else p for p in problems.items[before:]]
         return None
-    kind, payload = _in_worker(package.data, path.name)
-    if kind == "blocks":
-        return payload
-    for p in payload:
-        problems.error(p.code, p.location, p.message)
-    return None
+    return read_in_worker(_work, package.data, path.name, READ_SECONDS, READ_MEMORY, problems, _stopped,
+                          "docx-too-large")
 
 
-def _in_worker(data: bytes, label: str):
-    """("blocks", blocks) or ("problems", [Problem, ...]), from a worker that is stopped at the bounds."""
-    from ..bounded import LimitExceeded, run_bounded
-
-    try:
-        return run_bounded(_work, (data, label), READ_SECONDS, READ_MEMORY)
-    except LimitExceeded as e:
-        why = (f"took longer than {READ_SECONDS} seconds" if e.kind == "time" else "used more memory than allowed")
-        return "problems", [Problem("docx-too-large", "error", label, f"Reading the Word document {why} and was "
-                                    "stopped: its text unpacks to far more than a submission holds. Check that "
-                                    "this is the submission, or save it again from Word and import that file.")]
+def _stopped(kind: str) -> str:
+    why = f"took longer than {READ_SECONDS} seconds" if kind == "time" else "used more memory than allowed"
+    return (f"Reading the Word document {why} and was stopped: its text unpacks to far more than a submission "
+            "holds. Check that this is the submission, or save it again from Word and import that file.")
 
 
 def _work(data: bytes, label: str):
@@ -66,7 +56,7 @@ def _work(data: bytes, label: str):
             raise MemoryError from None
         return "problems", [Problem(DOCX.damaged_code, "error", label,
                                     f"The Word document is damaged and cannot be read ({type(e).__name__}).")]
-    return "blocks", _margins(doc) + list(_body(doc))
+    return "found", _margins(doc) + list(_body(doc))
 
 
 def _out_of_memory(e: Exception) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
-from ..problems import Problem, Problems
+from ..problems import Problems
+from .bounded_read import read_in_worker
 from .unwrap import Line
 
 MAX_PAGES = 500  # a submission on the national form runs to 40 or 50 pages
@@ -27,34 +28,21 @@ def pdf_lines(path: Path, problems: Problems) -> list[Line] | None:
     if data.lstrip()[:5] != b"%PDF-":
         problems.error("not-a-pdf", label, "This is not a PDF file (it does not start as a PDF does).")
         return None
-    kind, payload = _in_worker(data, label)
-    if kind == "lines":
-        return payload
-    for p in payload:
-        problems.error(p.code, p.location, p.message)
-    return None
+    return read_in_worker(_work, data, label, READ_SECONDS, READ_MEMORY, problems, _stopped, "pdf-too-large")
 
 
-def _in_worker(data: bytes, label: str):
-    """("lines", lines) or ("problems", [Problem, ...]), from a worker that is stopped at the bounds."""
-    from ..bounded import LimitExceeded, run_bounded
-
-    try:
-        return run_bounded(_work, (data, label), READ_SECONDS, READ_MEMORY)
-    except LimitExceeded as e:
-        if e.kind == "time":
-            return "problems", [Problem("pdf-too-large", "error", label, f"Reading the PDF took longer than "
-                                        f"{READ_SECONDS} seconds and was stopped; a submission reads in seconds. "
-                                        "Import the Word document it was made from.")]
-        return "problems", [Problem("pdf-too-large", "error", label, "Reading the PDF used more memory than "
-                                    "allowed and was stopped (its pages unpack to far more than a submission "
-                                    "holds). Import the Word document it was made from.")]
+def _stopped(kind: str) -> str:
+    if kind == "time":
+        return (f"Reading the PDF took longer than {READ_SECONDS} seconds and was stopped; a submission reads in "
+                "seconds. Import the Word document it was made from.")
+    return ("Reading the PDF used more memory than allowed and was stopped (its pages unpack to far more than a "
+            "submission holds). Import the Word document it was made from.")
 
 
 def _work(data: bytes, label: str):
     problems = Problems()
     lines = _read(data, label, problems)
-    return ("lines", lines) if lines is not None else ("problems", list(problems))
+    return ("found", lines) if lines is not None else ("problems", list(problems))
 
 
 def _read(data: bytes, label: str, problems: Problems) -> list[Line] | None:
