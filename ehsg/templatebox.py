@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
+
+from .xmlsafe import XML_ILLEGAL
 
 # A form is rendered from lists of a few hundred items; a template never needs more than this.
 MAX_RANGE = 10_000
@@ -16,9 +16,6 @@ MAX_VALUE_CHARS = 5_000_000
 # The rendered XML of one part of the document (the bundled form renders to about 1 MB).
 MAX_OUTPUT_CHARS = 50_000_000
 MAX_POWER = 64
-
-# XML 1.0 cannot hold these; docxtpl would also turn \a into a new paragraph and \f into a page break.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 # Method calls a template may make on plain values; anything else is refused by check-template.
 ALLOWED_METHODS = frozenset({
