@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from . import __version__
-from .cellwrite import CELL_CHARACTERS, Stamp, ooxml_escape, set_text, write_table  # noqa: F401 (re-exported)
+from .cellwrite import Stamp, ooxml_escape, set_text, write_table  # noqa: F401 (re-exported)
 from .guide import Guide
 from .sheetlayout import (BOLD_CHARS, fit_heading_row, fit_row, fit_rows, heading_width,  # noqa: F401 (re-exported)
                           print_setup, print_wide, word_lines)
