@@ -114,7 +114,7 @@ def template_fields(template: Path, pictures: frozenset[str] = frozenset()) -> s
     """The top-level fields a template uses; raises TemplateError for a template that cannot be used."""
     pkg, label = _inspected(template)
     job = {"sample": None, "provided": []}
-    return set(_in_worker(template, "check", pkg.data, label, job, dict.fromkeys(pictures, b""), None))
+    return set(_in_worker(template, pkg.data, label, job, dict.fromkeys(pictures, b"")))
 
 
 def check_template(template: str | Path, provided: set[str], pictures: frozenset[str] = frozenset(),
@@ -131,7 +131,7 @@ def check_template(template: str | Path, provided: set[str], pictures: frozenset
         check_plain(sample)
     pkg, label = _inspected(template)
     job = {"sample": sample, "provided": sorted(provided)}
-    used = set(_in_worker(template, "check", pkg.data, label, job, dict.fromkeys(pictures, b""), None))
+    used = set(_in_worker(template, pkg.data, label, job, dict.fromkeys(pictures, b"")))
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
@@ -176,12 +176,12 @@ def _error(template: Path, problems: list[Problem]) -> TemplateError:
 
 # --- The worker (ehsg.docxworker): everything docxtpl and Jinja do happens there, bounded --------------------
 
-def _in_worker(template: Path, job: str, data: bytes, label: str, context: dict, pictures: dict, epoch):
+def _in_worker(template: Path, data: bytes, label: str, job: dict, pictures: dict):
+    """The template checked (and, with a sample, rendered on trial) in a bounded worker: the fields it uses."""
     from .bounded import LimitExceeded, run_bounded
 
     try:
-        kind, payload = run_bounded(_work, (job, data, label, context, pictures, epoch), RENDER_SECONDS,
-                                    RENDER_MEMORY)
+        kind, payload = run_bounded(_check, (data, label, job, pictures), RENDER_SECONDS, RENDER_MEMORY)
     except LimitExceeded as e:
         kind, payload = "problems", [_limit_problem(e, label)]
     if kind == "problems":
@@ -203,7 +203,7 @@ def _prepare_and_render(channel, *args):
     return prepare_and_render(channel, *args)
 
 
-def _work(*args):
-    from .docxworker import work
+def _check(*args):
+    from .docxworker import check
 
-    return work(*args)
+    return check(*args)

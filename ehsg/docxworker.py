@@ -23,9 +23,9 @@ _PARA_MARK = re.compile(r"\{#ehsg:p(\d+)#\}")
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
-def work(job, data, label, context, pictures, epoch):
-    """A one-call job ("check"): ("ok", its result) or ("problems", [...])."""
-    return _reported(label, _JOBS[job], data, label, context, pictures, epoch)
+def check(data, label, job, pictures):
+    """check-template's work: ("ok", the fields the template uses) or ("problems", [...])."""
+    return _reported(label, _check_job, data, label, job, pictures)
 
 
 def _reported(label, step, *args):
@@ -265,14 +265,14 @@ def _checked(tpl, env, pictures, fields: bool = True) -> set[str]:
     return used - set(env.globals)
 
 
-def _check_job(data, label, job, pictures, epoch) -> list[str]:
+def _check_job(data, label, job, pictures) -> list[str]:
     from .templatebox import sandbox
 
     tpl = _opened(data, label)
     env = sandbox()
     used = _checked(tpl, env, pictures)
     if job["sample"] is not None and used <= set(job["provided"]):
-        _rendered(tpl, env, label, job["sample"], pictures, epoch)  # a trial: the result is not kept
+        _rendered(tpl, env, label, job["sample"], pictures, None)  # a trial: the result is not kept
     return sorted(used)
 
 
@@ -294,9 +294,6 @@ def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
                                     "in its own paragraph, not in a heading, property or changed by a filter.")])
     tpl.template_file.seek(0)
     return reproducible_zip(names, parts, epoch, deflated_members(tpl.template_file.read()))
-
-
-_JOBS = {"check": _check_job}
 
 
 def _place_pictures(tpl, markers: dict[str, str], pictures: dict[str, bytes]) -> None:
