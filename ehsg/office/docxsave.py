@@ -81,19 +81,16 @@ class _Deflated:
 
 def deflated_members(package: bytes) -> dict[str, bytes]:
     """Each deflated member of an (inspected) package: its compressed stream, as stored."""
-    import struct
+    from .package import packed_bytes
 
     out = {}
     with zipfile.ZipFile(io.BytesIO(package)) as z:
         for info in z.infolist():
-            start = info.header_offset
-            header = package[start:start + 30]
-            if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or len(header) < 30 \
-                    or header[:4] != b"PK\x03\x04":
+            if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
                 continue
-            name_length, extra_length = struct.unpack("<HH", header[26:30])
-            start += 30 + name_length + extra_length
-            out[info.filename] = package[start:start + info.compress_size]
+            found = packed_bytes(package, info)
+            if found is not None:
+                out[info.filename] = found[2]
     return out
 
 

@@ -199,23 +199,16 @@ def _unpacked(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     if info.flag_bits & _SIMPLE_FLAGS or info.file_size > MAX_MEMBER_BYTES or (
             info.file_size > _RATIO_FLOOR and info.file_size / max(1, info.compress_size) > MAX_RATIO):
         return None
-    at = info.header_offset
-    try:
-        header = _LOCAL_HEADER.unpack_from(data, at)
-        magic, flags, name_len, extra_len = header[0], header[3], header[10], header[11]
-    except struct.error:
+    found = packed_bytes(data, info)
+    if found is None:
         return None
-    if magic != b"PK\x03\x04":
-        return None
-    start = at + _LOCAL_HEADER.size + name_len
+    flags, stored_name, packed = found
     try:
-        name = data[at + _LOCAL_HEADER.size:start].decode("utf-8" if flags & 0x800 else "cp437")
+        name = stored_name.decode("utf-8" if flags & 0x800 else "cp437")
     except UnicodeDecodeError:
         return None
     if name != info.orig_filename:
         return None
-    start += extra_len
-    packed = data[start:start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         content = packed
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -231,6 +224,23 @@ def _unpacked(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
         return None
     return content
+
+
+def packed_bytes(data: bytes, info: zipfile.ZipInfo) -> tuple[int, bytes, bytes] | None:
+    """What a member's local header in the file's bytes gives: (its flags, its name as stored, its packed bytes,
+    as long as the central directory says), or None when no local header is at the member's offset."""
+    at = info.header_offset
+    try:
+        header = _LOCAL_HEADER.unpack_from(data, at)
+    except struct.error:
+        return None
+    magic, flags, name_len, extra_len = header[0], header[3], header[10], header[11]
+    if magic != b"PK\x03\x04":
+        return None
+    start = at + _LOCAL_HEADER.size
+    name = data[start:start + name_len]
+    start += name_len + extra_len
+    return flags, name, data[start:start + info.compress_size]
 
 
 def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, kind: Kind,
