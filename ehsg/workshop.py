@@ -261,12 +261,17 @@ def load_partners(files: list[Path], guide: Guide, progress: Callable[[int, int]
 
     Many workbooks are read in parallel (see partnerread); what is found, and its order, is as if they were
     read one by one."""
+    from .office.package import read_bounded
     from .partnerread import read_in_order
 
     seen_hash: dict[str, str] = {}
     same_as: list[str | None] = []   # for each file, the earlier file it is identical to
     for f in files:   # an identical file is not read at all: it is the same partner's response twice
-        digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        data = read_bounded(f)   # a file over the size limit is not read here; the reader says why
+        if data is None:
+            same_as.append(None)
+            continue
+        digest = hashlib.sha256(data).hexdigest()
         same_as.append(seen_hash.get(digest))
         seen_hash.setdefault(digest, f.name)
     results = read_in_order([f for f, same in zip(files, same_as) if same is None], guide)

@@ -169,6 +169,30 @@ def test_bad_partner_workbooks_are_all_reported_and_nothing_written(guide, partn
     assert "nothing was written" in res.output and not out.exists()
 
 
+def test_a_partner_file_over_the_size_limit_is_never_read_whole(guide, partners, tmp_path, monkeypatch):
+    # Identical files are found by their bytes before reading; a file over the limit must not be taken into
+    # memory for that (it used to be, whole, whatever its size).
+    from pathlib import Path
+
+    from ehsg.office.package import MAX_FILE_BYTES
+
+    big = partners / "huge.xlsx"
+    with big.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1024 * 1024)   # sparse: large on paper, nothing on disk
+    real = Path.read_bytes
+
+    def guarded(self):
+        assert self.name != "huge.xlsx", "the whole oversized file was read"
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    out = tmp_path / "c.xlsx"
+    res = CliRunner().invoke(main, ["merge", str(partners), "-o", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "huge.xlsx: error: The file is larger than" in res.output and "[workbook-too-large]" in res.output
+    assert "Traceback" not in res.output and not out.exists()
+
+
 def test_an_earlier_consolidated_workbook_in_the_folder_is_refused(guide, partners, tmp_path):
     first = partners / "consolidated.xlsx"           # a facilitator saved the result beside the inputs
     assert CliRunner().invoke(main, ["merge", str(partners), "-o", str(first)]).exit_code == 0
