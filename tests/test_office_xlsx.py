@@ -67,6 +67,24 @@ def test_values_formulas_hidden_rows_and_merges(tmp_path):
     assert book.sheetnames == openpyxl.load_workbook(EXAMPLE).sheetnames
 
 
+@pytest.mark.parametrize("walk", [False, True])
+def test_a_shared_formula_is_read_in_every_cell_that_shares_it(tmp_path, walk):
+    # Excel writes a formula filled down once, in its first cell; the others name it by index. Both ways of
+    # reading a sheet (the quick count for sheets written as Office writes them, and the cell-by-cell walk)
+    # give every cell its formula.
+    def change(data: bytes) -> bytes:
+        data = put("C4", b'<c r="C4"><f t="shared" ref="C4:C5" si="0">2+1</f></c>')(data)
+        data = put("C5", b'<c r="C5"><f t="shared" si="0"/></c>')(data)
+        if walk:   # a cell without its reference, which Office never writes: only the walk reads the sheet
+            data = put("C6", b"<c/>")(data)
+        return data
+
+    problems = Problems()
+    book = read_workbook(rezip(tmp_path / "w.xlsx", FV_XML, change), problems)
+    assert not problems.errors, [str(p) for p in problems]
+    assert book[FV].formula(4, 3) == "=2+1" and book[FV].formula(5, 3) == "=2+1"
+
+
 @pytest.mark.parametrize("typed, read", [
     (b"_x0007_ bell", "\x07 bell"),                       # Excel's escape for a control character
     (b"_x005F_x0007_ typed", "_x0007_ typed"),            # a literal _x0007_ as Excel and LibreOffice save it

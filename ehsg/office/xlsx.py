@@ -288,13 +288,7 @@ def _fast_scan(content: bytes, root, ns: str, strings: int) -> "_ScanState | Non
         m = _REF.match(f.getparent().get("r") or "")
         if m is None:
             return None
-        text = f.text or ""
-        if f.get("t") == "shared" and f.get("si") is not None:
-            if text:
-                state.shared[f.get("si")] = text
-            else:
-                text = state.shared.get(f.get("si"), "")
-        state.formulas[(int(m.group(2)), column_number(m.group(1)))] = "=" + text
+        state.formulas[(int(m.group(2)), column_number(m.group(1)))] = _formula(f, state.shared)
     state.hidden = {int(r) for r in q["hidden"](root)} if b"hidden" in content else set()
     return state
 
@@ -379,13 +373,7 @@ class _ScanState:
                                f"{_clean(text)!r}, but the workbook holds {strings:,}; the file is damaged. {_SAVE_AS}")
                 raise _Refused
         if formula is not None:
-            text = formula.text or ""
-            if formula.get("t") == "shared" and formula.get("si") is not None:
-                if text:
-                    self.shared[formula.get("si")] = text
-                else:
-                    text = self.shared.get(formula.get("si"), "")
-            self.formulas[(self.row, self.col)] = "=" + text
+            self.formulas[(self.row, self.col)] = _formula(formula, self.shared)
 
     def ranged(self, tag: str, ref: str, where: str, title: str, problems: Problems) -> None:
         what = "merged range" if tag == "mergeCell" else "hyperlink range"
@@ -445,3 +433,16 @@ def _with_values(pkg: Package, parts: list[_SheetPart], scans: dict, label: str,
                        f"{_SAVE_AS}")
         return None
     return Book(tuple(sheets))
+
+
+def _formula(f, shared: dict[str, str]) -> str:
+    """A cell's formula as typed (with its '='): a shared formula's later cells hold only its index, so the
+    text its first cell gave is kept in `shared` and used for them."""
+    text = f.text or ""
+    si = f.get("si")
+    if f.get("t") == "shared" and si is not None:
+        if text:
+            shared[si] = text
+        else:
+            text = shared.get(si, "")
+    return "=" + text
