@@ -59,25 +59,31 @@ def brief(file, output, template_file, draft, date, guide_dir):
 
 @command("check-template")
 @click.argument("file", type=FILE)
+@click.option("--kind", type=click.Choice(["submission", "briefing", "comparison"]), default=None,
+              help="Which document the template is for: submission (the national form, 'ehsg build'), briefing "
+                   "('ehsg brief') or comparison ('ehsg compare'). Needed only where ehsg cannot tell from the "
+                   "template's fields.")
 @guide_option
 @friendly
-def check_template_cmd(file, guide_dir):
-    """Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render."""
-    from .submission import check_template
+def check_template_cmd(file, kind, guide_dir):
+    """Also refuses (exit 2, each problem located) what making the document would refuse, found by a trial render."""
+    from .templatecheck import check_template
 
     require_inputs(file)
-    result = check_template(file, load_guide_data(guide_dir))
-    if result["unknown"]:
-        click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
-        for name in result["unknown"]:
+    result = check_template(file, load_guide_data(guide_dir), kind)
+    document = result.kind.document
+    click.echo(result.kind_line)
+    if result.unknown:
+        click.echo(f"Fields the template uses that {document} does not provide (making it would fail):")
+        for name in result.unknown:
             click.echo(f"  {name}")
-    if result["unused"]:
-        click.echo("Fields ehsg provides that the template does not use:")
-        for name in result["unused"]:
+    if result.unused:
+        click.echo(f"Fields {document} provides that the template does not use:")
+        for name in result.unused:
             click.echo(f"  {name}")
-    if not result["unknown"] and not result["unused"]:
-        click.echo("The template uses every field ehsg provides, and no other.")
-    sys.exit(1 if result["unknown"] else 0)
+    if not result.unknown and not result.unused:
+        click.echo(f"The template uses every field {document} provides, and no other.")
+    sys.exit(1 if result.unknown else 0)
 
 
 def guide_for_document(file, output, template_file, what, guide_dir):
