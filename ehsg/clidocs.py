@@ -66,7 +66,10 @@ def brief(file, output, template_file, draft, date, guide_dir):
 @guide_option
 @friendly
 def check_template_cmd(file, kind, guide_dir):
-    """Also refuses (exit 2, each problem located) what making the document would refuse, found by a trial render."""
+    """First says which document it judged the template to be for (the national form, the briefing or the
+    comparison) and how it knew. Also refuses (exit 2, each problem located) what making the document would
+    refuse, found by a trial render.
+    """
     from .templatecheck import check_template
 
     require_inputs(file)
