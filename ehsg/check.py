@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .guide import Guide
+from .guide import Guide, minima_note
 from .model import Assessment
 from .problems import Problem, Problems
 from .reader import load_workbook_file
@@ -59,6 +59,8 @@ def evaluate(assessment: Assessment, guide: Guide, problems: Problems | None = N
                 problems.warning("workforce-not-agreed", w.row, f"Workforce table, {w.group or w.kind}: partners wrote "
                                  f"{w.partner_entries} entr{'y' if w.partner_entries == 1 else 'ies'} (Evidence "
                                  "sheet) but the agreed columns are empty, so the submission shows nothing for it.")
+    if assessment.year is not None and (note := minima_note(assessment.year, ea.year)):
+        problems.warning("minima-of-another-year", "Area", note)
     already = {p.code for p in problems.errors}
     if not pr.valid and not already & {"priority-missing", "priority-unknown", "priority-duplicate",
                                        "data-model-missing", "data-model-invalid"}:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .cliparts import (QuotingCommand, format_option, friendly, guide_for_document, guide_option, load_guide_data,
-                       plain_text, require_inputs, write_document)
+from . import __version__, clidocs
+from .cliparts import (FILE, QuotingCommand, format_option, friendly, guide_option, load_guide_data, plain_text,
+                       require_inputs)
+from .cliparts import command as make_command
 from .errors import InputFileError
-from .helptext import GROUP_HELP, SUMMARIES, VERSION_HELP
+from .helptext import GROUP_HELP, VERSION_HELP
 
 
 @click.group(help=GROUP_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,14 +31,16 @@ def main():
 
 
 main.command_class = QuotingCommand  # every command below, and any added later
-FILE = click.Path(dir_okay=False)  # one for every file argument: each click.Path looks up its name's translation
+for _made_elsewhere in (clidocs.build, clidocs.brief, clidocs.check_template_cmd):  # the Word documents' commands
+    main.add_command(_made_elsewhere)
 
 
 def command(name=None):
-    """A command of the group: its help is its summary (ehsg.helptext, which --help lists), then its docstring."""
+    """A command of the group (cliparts.command), added to it."""
     def register(f):
-        more = inspect.cleandoc(f.__doc__ or "")
-        return main.command(name, help=SUMMARIES[name or f.__name__] + (f"\n\n{more}" if more else ""))(f)
+        made = make_command(name)(f)
+        main.add_command(made)
+        return made
     return register
 
 
@@ -135,54 +137,6 @@ def suggest(file, fmt, top, guide_dir):
     for i, c in enumerate(s["candidates"], start=1):
         d = guide.descriptor(c.id)
         click.echo(f"  {i:2}. {c.id:5} {c.kind:7} {d.short[:50]:<50} {'; '.join(c.reasons)}")
-
-
-@command()
-@click.argument("file", type=FILE)
-@click.option("-o", "--output", required=True, metavar="SUBMISSION.docx", help="Word document to write.")
-@click.option("--template", "template_file", metavar="FILE.docx", default=None,
-              help="Your own restyled copy of templates/submission.docx.")
-@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
-@click.option("--date", default="", metavar="TEXT", help="The date to print under the area's name, as you want it "
-              "shown (e.g. \"30 June 2022\"); none by default.")
-@guide_option
-@friendly
-def build(file, output, template_file, draft, date, guide_dir):
-    """Refuses (exit 1, nothing written) when 'ehsg check' finds errors, unless --draft.
-    Every warning the build acts on is repeated here.
-    """
-    from .submission import build_submission, start_submission
-
-    with start_submission(template_file) as rendering:  # the template made ready while the guide data loads
-        guide = guide_for_document(file, output, template_file, "build", guide_dir)
-        result = write_document(output, [file, template_file], lambda path: build_submission(
-            file, path, guide, template=template_file, draft=draft, date=date, rendering=rendering))
-    for p in (result.report.errors if draft else []) + list(result.warnings):
-        click.echo(f"  {p}", err=True)
-    state = " as a DRAFT" if draft and result.report.errors else ""
-    click.echo(f"Wrote {output}{state}: {result.report.assessment.area or 'area not given'}, "
-               f"{len(guide.descriptors)} descriptors, guide {guide.stamp}.")
-
-
-@command()
-@click.argument("file", type=FILE)
-@click.option("-o", "--output", required=True, metavar="BRIEFING.docx", help="Word document to write.")
-@click.option("--template", "template_file", metavar="FILE.docx", default=None,
-              help="Your own restyled copy of templates/briefing.docx.")
-@click.option("--draft", is_flag=True, help="Build even if the check finds errors, marked as a draft.")
-@click.option("--date", default="", metavar="TEXT", help="The date to print under the title; none by default.")
-@guide_option
-@friendly
-def brief(file, output, template_file, draft, date, guide_dir):
-    """For a director or a scrutiny committee; it is not the national form (that is 'ehsg build')."""
-    from .brief import build_brief
-
-    guide = guide_for_document(file, output, template_file, "brief", guide_dir)
-    result = write_document(output, [file, template_file], lambda path: build_brief(
-        file, path, guide, template=template_file, draft=draft, date=date))
-    for p in (result.report.errors if draft else []) + list(result.warnings):
-        click.echo(f"  {p}", err=True)
-    click.echo(f"Wrote {output}: briefing for {result.report.assessment.area or 'area not given'}.")
 
 
 @command()
@@ -485,29 +439,6 @@ def import_cmd(source, output, area, year, fmt, guide_dir):
     click.echo(f"Wrote {output}: {safe(result.assessment.area) or 'area not given'}, guide {guide.stamp}."
                + ("" if result.complete else " Some answers were not found; run 'ehsg check' on it."))
     sys.exit(0 if result.complete else 1)
-
-
-@command("check-template")
-@click.argument("file", type=FILE)
-@guide_option
-@friendly
-def check_template_cmd(file, guide_dir):
-    """Also refuses (exit 2, each problem located) what a build would refuse, found by a trial render."""
-    from .submission import check_template
-
-    require_inputs(file)
-    result = check_template(file, load_guide_data(guide_dir))
-    if result["unknown"]:
-        click.echo("Fields the template uses that ehsg does not provide (the build would fail):")
-        for name in result["unknown"]:
-            click.echo(f"  {name}")
-    if result["unused"]:
-        click.echo("Fields ehsg provides that the template does not use:")
-        for name in result["unused"]:
-            click.echo(f"  {name}")
-    if not result["unknown"] and not result["unused"]:
-        click.echo("The template uses every field ehsg provides, and no other.")
-    sys.exit(1 if result["unknown"] else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

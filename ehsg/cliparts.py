@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 
 import click
 
 from .errors import EhsgError
+from .helptext import SUMMARIES
 
 GUIDE_HELP = ("Guide data folder, or the name of a bundled edition (default: ehsg-2022, or $EHSG_GUIDE). "
               "Point it at your own edited copy, e.g. with the official score wording pasted in.")
@@ -75,6 +77,21 @@ def require_inputs(*paths):
             require_regular_file(p)
 
 
+FILE = click.Path(dir_okay=False)  # one for every file argument: each click.Path looks up its name's translation
+
+
+def command(name=None):
+    """An `ehsg` command: its help is its summary (ehsg.helptext, which --help lists), then its docstring.
+
+    Made apart from the group, so commands can live in modules of their own; ehsg.cli adds each to the group.
+    """
+    def make(f):
+        more = inspect.cleandoc(f.__doc__ or "")
+        return click.command(name, cls=QuotingCommand,
+                             help=SUMMARIES[name or f.__name__] + (f"\n\n{more}" if more else ""))(f)
+    return make
+
+
 class QuotingCommand(click.Command):
     """A command whose 'extra argument' error says what usually causes it: a name with spaces, unquoted."""
 
@@ -86,30 +103,6 @@ class QuotingCommand(click.Command):
                 e.message += ('\nIf a file or folder name has spaces, put the whole name in quotes, '
                               'e.g. "My workshop/Sefton 2022.xlsx".')
             raise
-
-
-def guide_for_document(file, output, template_file, what, guide_dir):
-    """Before a Word document is made: the output's name and ending checked, the inputs ordinary files."""
-    from .outputs import check_ending, refuse_overwriting_inputs
-
-    refuse_overwriting_inputs(output, [file] + ([template_file] if template_file else []))
-    check_ending(output, (".docx", ".pdf"), what)
-    require_inputs(file, template_file)
-    return load_guide_data(guide_dir)
-
-
-def write_document(output, inputs, make):
-    """Make a Word document (or a PDF converted from it) in one output transaction; make(path)'s result."""
-    from .outputs import save_as_pdf, writing
-
-    made = []
-
-    def write(path):
-        made.append(make(path))
-
-    with writing([output], inputs=[i for i in inputs if i]):
-        save_as_pdf(output, write) if str(output).lower().endswith(".pdf") else write(output)
-    return made[0]
 
 
 def load_guide_data(guide_dir):

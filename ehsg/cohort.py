@@ -268,13 +268,10 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
 def minima_warnings(year: int | None, used) -> list[Problem]:
     """Pure: a warning when the cohort's year has no prospectus of its own in the guide data, so its areas are
     judged against another year's minima (used: the guide's EarnedAutonomy the figures were judged against)."""
-    if year == used.year:
-        return []
-    whose = f"The guide data has no Earned Autonomy prospectus for {year}" if year is not None else \
-        "The areas' files give no year"
-    return [Problem("cohort-minima-of-another-year", "warning", "rules.yaml: earned_autonomy",
-                    f"{whose}: the areas are judged against the minima of the {used.year} prospectus. "
-                    "Add that year's minima to the guide data to judge them against their own.")]
+    from .guide import minima_note
+
+    note = minima_note(year, used.year, "the areas are")
+    return [Problem("cohort-minima-of-another-year", "warning", "rules.yaml: earned_autonomy", note)] if note else []
 
 
 def _given(a: AreaScores):

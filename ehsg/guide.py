@@ -201,7 +201,13 @@ class Guide:
         return next((m for m in self.data_models if m.number == number), None)
 
     def thresholds(self, year: int | None = None) -> EarnedAutonomy:
-        """The Earned Autonomy minima for a prospectus year; the latest not after it."""
+        """The Earned Autonomy minima a self-assessment of `year` is judged against.
+
+        That year's prospectus when the guide data has it; else the latest before the year (a prospectus holds
+        until the next: between two, or after the last); for a year before every prospectus, the earliest (the
+        first published, which no earlier one can stand in for); with no year, the latest. minima_note(year,
+        the result's year) says which of these happened.
+        """
         ordered = sorted(self.earned_autonomy, key=lambda e: e.year)
         if year is None:
             return ordered[-1]
@@ -280,3 +286,20 @@ def load_guide_with_warnings(guide: str | os.PathLike | None = None):
         raise GuideError(problems.items)
     _CACHE[key] = (guide_obj, problems.warnings)
     return guide_obj, problems.warnings
+
+
+def minima_note(year: int | None, used: int, who: str = "this self-assessment is") -> str:
+    """Pure: why the Earned Autonomy minima `who` (e.g. "the areas are") judged against for `year` are those of
+    the `used` prospectus (Guide.thresholds), naming it; "" when they are that year's own."""
+    if year == used:
+        return ""
+    if year is None:
+        return (f"No year is given, so {who} judged against the minima of the {used} prospectus, the latest in "
+                "the guide data.")
+    add = " add its minima to the guide data (rules.yaml, earned_autonomy)."
+    if used < year:
+        return (f"The guide data has no Earned Autonomy prospectus for {year}, so {who} judged against the minima "
+                f"of the {used} prospectus, the latest before {year}. If there is a {year} prospectus," + add)
+    return (f"The guide data has no Earned Autonomy prospectus for {year} or any earlier year, so {who} judged "
+            f"against the minima of the {used} prospectus, the earliest it has, published after {year}. If a "
+            f"prospectus of {year} or before applies," + add)

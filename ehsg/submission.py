@@ -186,20 +186,6 @@ def sample_context(guide: Guide, context=None) -> dict:
     return (context or build_context)(report, guide, True)[0]
 
 
-def check_template(path: str | Path, guide: Guide) -> dict:
-    """Fields a template uses that ehsg does not provide, and fields provided but unused, after a trial render.
-
-    A template with the chart is taken for the briefing's, any other for the submission's. Everything a build
-    would refuse raises TemplateError with each problem located.
-    """
-    from . import docxrender
-    from .brief import PICTURES as BRIEF_PICTURES, brief_context, brief_fields
-
-    if "chart" in docxrender.template_fields(Path(path), BRIEF_PICTURES):
-        return docxrender.check_template(path, brief_fields(), BRIEF_PICTURES, sample_context(guide, brief_context))
-    return docxrender.check_template(path, context_fields(), PICTURES, sample_context(guide))
-
-
 def start_submission(template: str | Path | None = None):
     """The submission's template made ready in its bounded worker (docxrender.Rendering) while the caller does
     other work (loads the guide data); give it to build_submission, and end it with `with`."""

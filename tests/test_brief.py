@@ -67,9 +67,10 @@ def test_check_template_knows_the_briefings_fields(guide):
     from conftest import EXAMPLE, REPO
     from ehsg.brief import brief_context, brief_fields
     from ehsg.check import check_file
-    from ehsg.submission import check_template
+    from ehsg.templatecheck import check_template
 
-    assert check_template(REPO / "templates" / "briefing.docx", guide) == {"unknown": [], "unused": []}
+    result = check_template(REPO / "templates" / "briefing.docx", guide)
+    assert (result.kind.name, result.how, result.unknown, result.unused) == ("briefing", "told", (), ())
     context, _ = brief_context(check_file(EXAMPLE, guide), guide)
     assert set(context) | {"chart"} == brief_fields()
 

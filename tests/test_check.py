@@ -212,3 +212,22 @@ def test_suggest_lists_allowed_candidates(example):
     first = data["candidates"][0]
     assert first["id"] in {"5.1", "6.3", "8.3", "9.1", "9.3"}  # one point short of a minimum
     assert any("short by 1" in r for r in first["reasons"])
+
+
+@pytest.mark.parametrize("year, said", [
+    (2022, None),
+    (2023, "no Earned Autonomy prospectus for 2023, so this self-assessment is judged against the minima of the 2022 "
+           "prospectus, the latest before 2023"),
+    (2021, "no Earned Autonomy prospectus for 2021 or any earlier year, so this self-assessment is judged against the "
+           "minima of the 2022 prospectus, the earliest it has, published after 2021"),
+])
+def test_a_year_without_its_own_prospectus_is_warned_of_naming_the_one_used(example, tmp_path, year, said):
+    res = CliRunner().invoke(main, ["check", str(_edit(example, tmp_path, _area_value("Year", year)))])
+    assert res.exit_code == 0, res.output
+    assert "Earned Autonomy minimum scores (2022 prospectus)" in res.output
+    if said is None:
+        assert "minima-of-another-year" not in res.output
+    else:
+        assert said in res.output and "[minima-of-another-year]" in res.output
+        strict = CliRunner().invoke(main, ["check", "--strict", str(tmp_path / "bad.xlsx")])
+        assert strict.exit_code == 1

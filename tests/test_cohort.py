@@ -152,6 +152,21 @@ def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so
     assert f"Earned Autonomy minimum ({prospectus} prospectus)" in text.stdout
 
 
+def test_a_cohort_before_every_prospectus_is_judged_against_the_first_and_says_so(guide):
+    from ehsg.cohort import minima_warnings
+
+    first = min(e.year for e in guide.earned_autonomy)
+    used = guide.thresholds(first - 1)
+    assert used.year == first
+    [w] = minima_warnings(first - 1, used)
+    assert w.code == "cohort-minima-of-another-year" and w.severity == "warning"
+    assert (f"no Earned Autonomy prospectus for {first - 1} or any earlier year, so the areas are judged against the "
+            f"minima of the {first} prospectus, the earliest it has, published after {first - 1}") in w.message
+    [none] = minima_warnings(None, guide.thresholds(None))
+    assert none.message.startswith(f"No year is given, so the areas are judged against the minima of the "
+                                   f"{guide.thresholds(None).year} prospectus")
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is pid (Linux: from /proc)."""
     from pathlib import Path

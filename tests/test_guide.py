@@ -57,6 +57,47 @@ def test_earned_autonomy_2022_thresholds(guide):
     assert guide.thresholds(2023).year == 2022  # latest published table not after the year
 
 
+def _with_prospectuses(guide, *years):
+    """The guide with one prospectus per year (copies of the 2022 minima, each with a note naming its year)."""
+    from dataclasses import replace
+
+    first = guide.thresholds(2022)
+    return replace(guide, earned_autonomy=tuple(replace(first, year=y, note=f"the {y} prospectus") for y in years))
+
+
+@pytest.mark.parametrize("year, used, said", [
+    (2022, 2022, None),                                          # exactly a prospectus's year: its own
+    (2023, 2022, "the 2022 prospectus, the latest before 2023"),  # between two: the one still in force
+    (2024, 2024, None),
+    (2031, 2024, "the 2024 prospectus, the latest before 2031"),  # after all: the latest
+    (2021, 2022, "the 2022 prospectus, the earliest it has, published after 2021"),  # before all: the first
+    (None, 2024, "the 2024 prospectus, the latest in the guide data"),
+])
+def test_each_year_is_judged_against_the_prospectus_in_force_and_the_note_names_it(guide, year, used, said):
+    from ehsg.guide import minima_note
+
+    g = _with_prospectuses(guide, 2024, 2022)  # the data's order is not the years' order
+    chosen = g.thresholds(year)
+    assert (chosen.year, chosen.note) == (used, f"the {used} prospectus")
+    note = minima_note(year, chosen.year)
+    if said is None:
+        assert note == ""
+    else:
+        assert said in note and f"minima of the {used} prospectus" in note
+        assert ("or any earlier year" in note) == (year is not None and year < used)
+        assert ("add its minima to the guide data" in note) == (year is not None)
+
+
+def test_a_guide_with_one_prospectus_uses_it_for_every_year_and_says_why(guide):
+    from ehsg.guide import minima_note
+
+    only = guide.thresholds(None).year
+    for year in (only - 1, only, only + 1, None):
+        assert guide.thresholds(year).year == only
+    assert minima_note(only, only) == ""
+    assert "published after" in minima_note(only - 1, only) and "latest before" in minima_note(only + 1, only)
+
+
 def _copy(tmp_path):
     dst = tmp_path / "my-guide"
     shutil.copytree(GUIDE_DIR, dst)
