@@ -143,6 +143,8 @@ def test_a_worker_stopped_by_the_system_loses_nothing(mixed, guide):
 
 
 def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so(areas, guide):
+    import openpyxl
+
     from ehsg.cohort import minima_warnings
 
     prospectus = guide.thresholds(None).year
@@ -158,6 +160,15 @@ def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so
     assert data["earned_autonomy"]["year"] == prospectus
     assert [w["code"] for w in data["warnings"]] == ["cohort-minima-of-another-year"]
     assert f"no Earned Autonomy prospectus for {year}" in data["warnings"][0]["message"]
+    out = folder.parent / f"{folder.name}-cohort.xlsx"
+    made = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year), "-o",
+                                     str(out)])
+    assert made.exit_code == 0, made.output
+    about = openpyxl.load_workbook(out).worksheets[0]   # the workbook says it too, on the sheet it opens on
+    cells = {r[0]: r[1] for r in about.iter_rows(min_row=2, values_only=True)}
+    assert about.title == "About" and cells["Warning"] == f"{data['warnings'][0]['message']} " \
+                                                          "[cohort-minima-of-another-year]"
+    assert cells["Areas"] == data["areas"] and f"{prospectus} prospectus" in cells["Earned Autonomy minima"]
     text = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year)])
     assert text.exit_code == 0
     assert f"minima of the {prospectus} prospectus" in text.stderr and \
@@ -224,3 +235,16 @@ def test_cohort_json_of_every_shape_reads_back_as_the_data():
     plain = {**data, "rows": [], "sets": [{"descriptor": "6.4", "members": [{"area": "A"}, {"area": "B"}]},
                                           {"descriptor": "7.1", "members": []}]}
     assert json.loads(text) == plain and text.endswith("}\n") and "Ynys Môn" in text
+
+
+def test_the_cohort_workbook_opens_on_what_it_is_and_says_when_nothing_is_to_be_warned(areas, guide, tmp_path):
+    import openpyxl
+
+    from ehsg.cohort import write_xlsx
+
+    result = analyse(gather(sorted(areas.iterdir()), guide, "coordinators", workers=1), guide)
+    write_xlsx({**result, "warnings": []}, guide, tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert wb.active.title == "About" and rows[0][0] == "About this cohort" and ("Warnings", "None") in rows
+    assert ("Files left out", "None") in rows and ("Areas", result["areas"]) in rows
