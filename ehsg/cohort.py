@@ -204,16 +204,15 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
         v = a.levels[k] if k is not None and k < len(a.levels) else dict(a.extra).get(did)
         return None if v is _ABSENT else v
 
-    # Each descriptor's scores across the areas, once: one column of the areas' levels (all in the guide's order)
-    transposed = list(zip(*[a.levels for a in areas])) if all(len(a.levels) == len(at) for a in areas) else None
-    columns: dict[str, list] = {}
+    uniform = all(len(a.levels) == len(at) for a in areas)   # as gather makes them: every area in the guide's order
 
     def column(did: str) -> list:
-        if did not in columns:
-            k = at.get(did)
-            columns[did] = ([None if v is _ABSENT else v for v in transposed[k]] if transposed and k is not None
-                            else [score(a, did) for a in areas])
-        return columns[did]
+        """The areas' scores on one descriptor, in the areas' order (None where a file gave none); made when
+        needed and let go, so that memory holds one column at a time, whatever the number of areas."""
+        k = at.get(did)
+        if not uniform or k is None:
+            return [score(a, did) for a in areas]
+        return [None if (v := a.levels[k]) is _ABSENT else v for a in areas]
 
     descriptors = []
     for d in guide.descriptors:
@@ -240,9 +239,11 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
     ea_set = guide.thresholds(cohort.year)
     thresholds = ea_set.thresholds
 
-    meeting = [[s is not None and s >= t.minimum for s in column(t.descriptor)] for t in thresholds]
-    ea = [{"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(m)} for t, m in zip(thresholds, meeting)]
-    met = [sum(m) for m in zip(*meeting)] if meeting else [0] * len(areas)
+    ea, met = [], [0] * len(areas)   # each area's count of minima met
+    for t in thresholds:
+        meets = [s is not None and s >= t.minimum for s in column(t.descriptor)]
+        ea.append({"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(meets)})
+        met = [n + m for n, m in zip(met, meets)]
     all_met = [a.area for a, m in zip(areas, met) if m == len(thresholds)]
     met_counts = Counter(met)
     means = [statistics.fmean([s for s in _given(a) if s is not None] or [0]) for a in areas]
