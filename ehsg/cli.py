@@ -308,7 +308,7 @@ def compare_cmd(files, output, over_time, template, fmt, guide_dir):
 @friendly
 def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
     """Takes scores-only exports and areas' full workbooks (never partners' workbooks); narratives are never used."""
-    from .cohort import analyse, figures, gather, write_xlsx
+    from .cohort import analyse, figures, gather, write_json, write_xlsx
     from .outputs import check_ending, check_output_path, refuse_overwriting_inputs, writing
     from .terminal import raw, safe
 
@@ -332,7 +332,7 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
         with writing([output], inputs=files):
             write_xlsx(result, guide, output)
     if fmt == "json":
-        _echo_json(result)
+        write_json(result, lambda text: click.echo(text, nl=False))
     else:
         click.echo(f"{result['areas']} area(s) of {result['year'] or 'no given year'} read for {audience}, "
                    f"{len(cohort.left_out)} file(s) left out.")
@@ -348,20 +348,6 @@ def cohort_cmd(inputs, output, fmt, audience, year, guide_dir):
         if output:
             click.echo(f"Wrote {output}.")
     sys.exit(1 if cohort.left_out else 0)
-
-
-def _echo_json(data) -> None:
-    """The JSON json.dumps gives, written in pieces: a cohort of thousands of areas is never one string in memory."""
-    import json
-
-    pieces, size = [], 0
-    for chunk in json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(data):
-        pieces.append(chunk)
-        size += len(chunk)
-        if size > 1 << 16:
-            click.echo("".join(pieces), nl=False)
-            pieces, size = [], 0
-    click.echo("".join(pieces))
 
 
 def _cohort_files(inputs):

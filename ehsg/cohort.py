@@ -204,9 +204,19 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
         v = a.levels[k] if k is not None and k < len(a.levels) else dict(a.extra).get(did)
         return None if v is _ABSENT else v
 
+    uniform = all(len(a.levels) == len(at) for a in areas)   # as gather makes them: every area in the guide's order
+
+    def column(did: str) -> list:
+        """The areas' scores on one descriptor, in the areas' order (None where a file gave none); made when
+        needed and let go, so that memory holds one column at a time, whatever the number of areas."""
+        k = at.get(did)
+        if not uniform or k is None:
+            return [score(a, did) for a in areas]
+        return [None if (v := a.levels[k]) is _ABSENT else v for a in areas]
+
     descriptors = []
     for d in guide.descriptors:
-        scores = [(s, a.area) for a in areas if (s := score(a, d.id)) is not None]
+        scores = [(s, a.area) for s, a in zip(column(d.id), areas) if s is not None]
         values = [s for s, _ in scores]
         top = max(values) if values else None
         leaders = sorted((name for s, name in scores if s == top), key=str.casefold)
@@ -229,13 +239,11 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
     ea_set = guide.thresholds(cohort.year)
     thresholds = ea_set.thresholds
 
-    def meets(a: AreaScores, t) -> bool:
-        s = score(a, t.descriptor)
-        return s is not None and s >= t.minimum
-
-    ea = [{"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(1 for a in areas if meets(a, t))}
-          for t in thresholds]
-    met = [sum(1 for t in thresholds if meets(a, t)) for a in areas]
+    ea, met = [], [0] * len(areas)   # each area's count of minima met
+    for t in thresholds:
+        meets = [s is not None and s >= t.minimum for s in column(t.descriptor)]
+        ea.append({"id": t.descriptor, "minimum": t.minimum, "areas_meeting": sum(meets)})
+        met = [n + m for n, m in zip(met, meets)]
     all_met = [a.area for a, m in zip(areas, met) if m == len(thresholds)]
     met_counts = Counter(met)
     means = [statistics.fmean([s for s in _given(a) if s is not None] or [0]) for a in areas]
@@ -263,6 +271,50 @@ def figures(cohort: Cohort, guide: Guide) -> dict:
             "positions": Rows(len(areas), positions),
             "left_out": [{"file": f, "why": w, "code": c} for f, w, c in cohort.left_out],
             "warnings": [p.as_dict() for p in (minima_warnings(cohort.year, ea_set) if areas else [])]}
+
+
+def write_json(result: dict, write: Callable[[str], None]) -> None:
+    """The cohort's figures as JSON, written in pieces (a cohort of thousands of areas is never one string in
+    memory): the outer fields one to a line, each list's records (a descriptor, an area's position, a member of a
+    set) one to a line, each record encoded by json's fast encoder. The same data json.dumps gives, laid out
+    for reading a line at a time."""
+    import json
+
+    record = json.JSONEncoder(ensure_ascii=False).encode   # no indent: json's encoder written in C
+    pieces: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal pieces, size
+        pieces.append(text)
+        size += len(text)
+        if size > 1 << 16:
+            write("".join(pieces))
+            pieces, size = [], 0
+
+    def value(v, depth: int) -> None:
+        # Rows (made as they are read) and the two outer levels are laid out; everything inside a record is
+        # encoded whole. A Rows is never handed to the encoder: it holds its rows only while it is read.
+        pad = " " * (depth + 1)
+        if isinstance(v, Rows) or (isinstance(v, list) and depth < 2):
+            opening = "[\n"
+            for item in v:
+                put(opening + pad)
+                value(item, depth + 1)
+                opening = ",\n"
+            put("[]" if opening == "[\n" else "\n" + " " * depth + "]")
+        elif isinstance(v, dict) and v and (depth < 2 or any(isinstance(x, Rows) for x in v.values())):
+            put("{")
+            for k, (key, item) in enumerate(v.items()):
+                put(("\n" if k == 0 else ",\n") + pad + record(key) + ": ")
+                value(item, depth + 1)
+            put("\n" + " " * depth + "}")
+        else:
+            put(record(v))
+
+    value(result, 0)
+    put("\n")
+    write("".join(pieces))
 
 
 def minima_warnings(year: int | None, used) -> list[Problem]:

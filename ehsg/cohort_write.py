@@ -94,7 +94,37 @@ def _xlsx(result: dict, guide: Guide, tmp: str) -> None:
            for p in result["positions"]], max_width=40)
     sheet("Left out", ["File", "Why", "Code"], [(x["file"], x["why"], x["code"]) for x in result["left_out"]],
           widths={"B": 90})
+    _about(wb, result, guide)
     wb.save(tmp)
+
+
+def _about(wb, result: dict, guide: Guide) -> None:
+    """The first sheet: what the cohort is, and every warning about its figures, where a reader opening the
+    workbook sees them (the terminal and the JSON carry the same warnings)."""
+    from openpyxl.styles import Alignment, PatternFill
+
+    from .cellwrite import write_table
+    from .sheetlayout import fit_sheet
+
+    ws = wb.create_sheet("About", 0)
+    wb.active = 0
+    ea = result["earned_autonomy"]
+    audience = next((p.audience for p in guide.permissions if p.id == result["audience"]), result["audience"])
+    left_out = len(result["left_out"])
+    rows = [("Areas", result["areas"]), ("Year", result["year"] if result["year"] is not None else "No year given"),
+            ("Made for", f"{audience}: scores and priorities only, never narrative"),
+            ("Earned Autonomy minima", f"Those of the {ea['year']} prospectus ({ea['source']})"),
+            ("Files left out", f"{left_out}, each with its reason on the sheet 'Left out'" if left_out else "None")]
+    warnings = [("Warning", f"{w['message']} [{w['code']}]") for w in result["warnings"]]
+    write_table(ws, ["About this cohort", ""], rows + (warnings or [("Warnings", "None")]))
+    fit_sheet(ws, widths={"A": 26, "B": 90})
+    left = Alignment(horizontal="left", vertical="top", wrap_text=True)   # the numbers beside the words
+    for r in range(2, len(rows) + 2):
+        ws.cell(row=r, column=2).alignment = left
+    mark = PatternFill("solid", fgColor="FCE4D6")
+    for r in range(len(rows) + 2, len(rows) + 2 + len(warnings)):
+        for c in (1, 2):
+            ws.cell(row=r, column=c).fill = mark
 
 
 def _chart_sheet(wb, title: str, chart, index: int) -> None:

@@ -67,8 +67,7 @@ def load_scores(path: str | Path, guide: Guide) -> tuple[Assessment | None, Prob
     if book is None:
         return None, problems
     if "Scores" in book and "About" in book:
-        return _from_rows(path, [list(r) for r in book["Scores"].iter_rows(values_only=True)], guide, "Scores!",
-                          problems)
+        return _from_rows(path, book["Scores"].rows(), guide, "Scores!", problems)
     from .reader import read_book
 
     result = read_book(path, book, guide, problems)
@@ -236,7 +235,11 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
         i = col.get(key)
         if i is None or i >= len(row):
             return None
-        return _cell_value(row[i])
+        v = row[i]
+        kind = type(v)  # the usual values, as _cell_value would give them back, without the call
+        if v is None or kind is int or (kind is str and v and v[0] != "'"):
+            return v
+        return _cell_value(v)
 
     if where != "row":
         from .office.xlsx import column_letter
@@ -250,11 +253,15 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
 
     responses, priorities, seen = [], {}, set()
     narrative = COL_WORKING in col
-    body = [(i, row) for i, row in enumerate(rows[1:], start=1) if any(v not in (None, "") for v in row)]
+    # A row with any value in it (row.count: the comparisons `v in (None, "")` makes, done in C)
+    body = [(i, row) for i, row in enumerate(rows[1:], start=1) if row.count(None) + row.count("") < len(row)]
+    lo, hi = guide.scale.minimum, guide.scale.maximum
+    has_priority, has_next = "Priority" in col, COL_NEXT in col
+    known = {d.id for d in guide.descriptors}
     for i, row in body:
         raw = cell(row, "ID")
         did = f"{raw:g}" if isinstance(raw, float) else str(raw or "").strip()
-        if guide.descriptor(did) is None:
+        if did not in known:
             problems.warning("descriptor-not-comparable", loc(i, "ID"),
                              f"'{did}' is not a descriptor of {guide.stamp}; it cannot be compared.")
             continue
@@ -262,21 +269,25 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
             problems.error("duplicate-descriptor", loc(i, "ID"), f"Descriptor {did} appears twice.")
             continue
         seen.add(did)
-        score = values.score(cell(row, "Score"), loc(i, "Score"), did)
-        if "Priority" in col:
-            rank = _whole(cell(row, "Priority"))
+        # A cell's location is written out only for a problem: a whole score in range, blank or text where text
+        # belongs, is what values.score and values.text would give back without one.
+        score = cell(row, "Score")
+        if type(score) is not int or not lo <= score <= hi:
+            score = values.score(score, loc(i, "Score"), did)
+        if has_priority and (given := cell(row, "Priority")) is not None:
+            rank = _whole(given)
             count = guide.priority_rule.count
             if rank == "bad" or (rank is not None and not 1 <= rank <= count):
                 problems.error("priority-rank-invalid", loc(i, "Priority"), f"{did}: the priority must be a rank "
-                               f"1 to {count}, not {_show(cell(row, 'Priority'))}.")
+                               f"1 to {count}, not {_show(given)}.")
             elif rank is not None:
                 if rank in priorities:
                     problems.error("priority-duplicate", loc(i, "Priority"), f"{did}: priority {rank} is already "
                                    f"given to {priorities[rank]}.")
                 else:
                     priorities[rank] = did
-        ww = values.text(cell(row, COL_WORKING), loc(i, COL_WORKING), COL_WORKING) if narrative else ""
-        nx = values.text(cell(row, COL_NEXT), loc(i, COL_NEXT), COL_NEXT) if COL_NEXT in col else ""
+        ww = _text(values, cell(row, COL_WORKING), i, COL_WORKING, loc) if narrative else ""
+        nx = _text(values, cell(row, COL_NEXT), i, COL_NEXT, loc) if has_next else ""
         responses.append(Response(did, score, ww, nx, loc(i, "ID")))
     for d in guide.descriptors:
         if d.id not in seen:
@@ -289,7 +300,7 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
     for key in ("Area", "Year", "Guide", "Guide version", "Audience"):  # one area, one year: every row agrees
         if key in col:
             k = col[key]  # each distinct value once (its type kept: 1 and 1.0 are shown apart), then as read
-            given = {(type(v), v) for v in (r[k] if k < len(r) else None for _, r in body)}
+            given = {(type(v), v) for v in [r[k] if k < len(r) else None for _, r in body]}
             differ = sorted({str(_cell_value(v)) for _, v in given} - {str(cell(first, key))})
             if differ:
                 problems.error("export-rows-disagree", f"{name}: column {key}", f"The rows do not agree on {key}: "
@@ -311,6 +322,15 @@ def _from_rows(path: Path, rows: list[list], guide: Guide, where: str,
                    has_narrative=narrative, kind="export")
     _check_guide(a, guide, problems, name)
     return a, problems
+
+
+def _text(values: _Values, v, i: int, key: str, loc) -> str:
+    """values.text of a row's cell, its location written out only when the cell is not text."""
+    if v is None:
+        return ""
+    if type(v) is str:
+        return v
+    return values.text(v, loc(i, key), key)
 
 
 # --- JSON ---

@@ -90,24 +90,37 @@ def areas(mixed, tmp_path_factory):
     return folder
 
 
-def test_the_json_is_what_json_dumps_gives(areas, guide):
+def test_the_json_holds_what_json_dumps_gives_one_record_to_a_line(areas, guide):
     folder = areas
     res = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--format", "json"])
     assert res.exit_code == 0, res.output
     expected = analyse(gather(sorted(folder.iterdir()), guide, "coordinators", workers=1), guide)
-    assert res.output == json.dumps(expected, ensure_ascii=False, indent=1) + "\n"
+    assert json.loads(res.output) == json.loads(json.dumps(expected, ensure_ascii=False))
+    assert list(json.loads(res.output)) == list(expected)   # the fields in the same order
+    lines = res.output.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and lines[1] == f' "areas": {expected["areas"]},'
+    # each area's position, each descriptor and each member of a set: one line, read alone as JSON
+    for record in expected["positions"] + expected["descriptors"]:
+        assert "  " + json.dumps(record, ensure_ascii=False) in lines or \
+            "  " + json.dumps(record, ensure_ascii=False) + "," in lines
+    members = [m for s in expected["action_learning_sets"] for m in s["members"]]
+    assert members and all(f"    {json.dumps(m, ensure_ascii=False)}" in (line.rstrip(",") for line in lines)
+                           for m in members)
 
 
 def test_json_written_as_areas_are_made_is_the_same_and_keeps_no_row_per_area(mixed, guide):
-    from ehsg.cohort import Rows, figures
+    from ehsg.cohort import Rows, figures, write_json
 
     cohort = gather(mixed, guide, "coordinators", workers=1)
     lazy = figures(cohort, guide)
     assert isinstance(lazy["positions"], Rows) and list.__len__(lazy["positions"]) == 0
     assert all(isinstance(s["members"], Rows) for s in lazy["action_learning_sets"])
-    text = "".join(json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(lazy))
-    assert text == json.dumps(analyse(cohort, guide), ensure_ascii=False, indent=1)
+    pieces: list[str] = []
+    write_json(lazy, pieces.append)
+    text = "".join(pieces)
+    assert json.loads(text) == json.loads(json.dumps(analyse(cohort, guide), ensure_ascii=False))
     assert len(json.loads(text)["positions"]) == 12
+    assert list.__len__(lazy["positions"]) == 0   # the rows were made, written and let go
 
 
 def test_a_worker_stopped_by_the_system_loses_nothing(mixed, guide):
@@ -130,6 +143,8 @@ def test_a_worker_stopped_by_the_system_loses_nothing(mixed, guide):
 
 
 def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so(areas, guide):
+    import openpyxl
+
     from ehsg.cohort import minima_warnings
 
     prospectus = guide.thresholds(None).year
@@ -145,6 +160,15 @@ def test_a_year_without_its_own_prospectus_is_judged_against_another_and_says_so
     assert data["earned_autonomy"]["year"] == prospectus
     assert [w["code"] for w in data["warnings"]] == ["cohort-minima-of-another-year"]
     assert f"no Earned Autonomy prospectus for {year}" in data["warnings"][0]["message"]
+    out = folder.parent / f"{folder.name}-cohort.xlsx"
+    made = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year), "-o",
+                                     str(out)])
+    assert made.exit_code == 0, made.output
+    about = openpyxl.load_workbook(out).worksheets[0]   # the workbook says it too, on the sheet it opens on
+    cells = {r[0]: r[1] for r in about.iter_rows(min_row=2, values_only=True)}
+    assert about.title == "About" and cells["Warning"] == f"{data['warnings'][0]['message']} " \
+                                                          "[cohort-minima-of-another-year]"
+    assert cells["Areas"] == data["areas"] and f"{prospectus} prospectus" in cells["Earned Autonomy minima"]
     text = CliRunner().invoke(main, ["cohort", str(folder), "--for", "coordinators", "--year", str(year)])
     assert text.exit_code == 0
     assert f"minima of the {prospectus} prospectus" in text.stderr and \
@@ -211,3 +235,31 @@ def test_ctrl_c_at_the_terminal_stops_the_command_and_every_worker(tmp_path):
     time.sleep(0.2)
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)   # no process of the command's group is left
+
+
+def test_cohort_json_of_every_shape_reads_back_as_the_data():
+    from ehsg.cohort import Rows, write_json
+
+    data = {"areas": 0, "empty": [], "none": {}, "rows": Rows(0, lambda: iter(())), "text": "Ynys Môn \"quoted\"\n",
+            "sets": [{"descriptor": "6.4", "members": Rows(2, lambda: iter([{"area": "A"}, {"area": "B"}]))},
+                     {"descriptor": "7.1", "members": Rows(0, lambda: iter(()))}],
+            "nested": {"list": [[1, 2], []], "deep": {"a": {"b": [None, True, 2.5]}}}}
+    pieces: list[str] = []
+    write_json(data, pieces.append)
+    text = "".join(pieces)
+    plain = {**data, "rows": [], "sets": [{"descriptor": "6.4", "members": [{"area": "A"}, {"area": "B"}]},
+                                          {"descriptor": "7.1", "members": []}]}
+    assert json.loads(text) == plain and text.endswith("}\n") and "Ynys Môn" in text
+
+
+def test_the_cohort_workbook_opens_on_what_it_is_and_says_when_nothing_is_to_be_warned(areas, guide, tmp_path):
+    import openpyxl
+
+    from ehsg.cohort import write_xlsx
+
+    result = analyse(gather(sorted(areas.iterdir()), guide, "coordinators", workers=1), guide)
+    write_xlsx({**result, "warnings": []}, guide, tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert wb.active.title == "About" and rows[0][0] == "About this cohort" and ("Warnings", "None") in rows
+    assert ("Files left out", "None") in rows and ("Areas", result["areas"]) in rows

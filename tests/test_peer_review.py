@@ -251,7 +251,7 @@ def test_cohort_distributions_high_scorers_and_learning_sets(tmp_path, guide):
     met_all = [a["area"] for a in areas if a["earned_autonomy"]["eligible"]]
     assert result["earned_autonomy"]["areas_meeting_all"] == len(met_all)
     wb = openpyxl.load_workbook(tmp_path / "c.xlsx")
-    assert wb.sheetnames[:6] == ["Descriptors", "Score distribution", "Earned Autonomy", "Minima met chart",
+    assert wb.sheetnames[:7] == ["About", "Descriptors", "Score distribution", "Earned Autonomy", "Minima met chart",
                                  "Minima per area chart", "Action learning sets"]
     assert wb.sheetnames[-2:] == ["Areas", "Left out"]
     assert all(len(wb[n]._charts) == 1 for n in ("Score distribution", "Minima met chart", "Minima per area chart"))

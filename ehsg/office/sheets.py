@@ -111,6 +111,14 @@ class Sheet:
             yield values if values_only else tuple(Cell(r, c, v) for c, v in enumerate(values, start=1))
 
 
+    def rows(self) -> list[list]:
+        """Every row from the first to max_row as a list of its values, as iter_rows(values_only=True) gives them
+        but without the None that pads a short row to the sheet's width."""
+        out = [list(map(_value, cells)) for cells in self._rows[:self.max_row]]
+        out.extend([] for _ in range(self.max_row - len(out)))
+        return out
+
+
 class Book:
     """A workbook's worksheets, in workbook order."""
 
