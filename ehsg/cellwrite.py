@@ -105,9 +105,25 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
     if widths:
         fit_heading_row(ws, start_row, dict(enumerate(widths, start=1)))
     # A new cell styled by `wrap` always ends with the same style: found on the first, copied onto the others,
-    # which are made and added directly (a long sheet's cells cost most of its time when made one by one).
+    # which are made and added directly (a long sheet's cells cost most of its time when made one by one). That
+    # holds from the first row with no cell yet in it or below it: on a new sheet, every row of the table.
     cells, styled = ws._cells, None
+    fresh_from = max((r for r, _ in cells), default=0) + 1
+    last = 0
     for r, row in enumerate(rows, start=start_row + 1):
+        if styled is not None and fresh_from <= r <= _MAX_ROW:
+            for i, v in enumerate(row, start=1):
+                c = cells[(r, i)] = Cell(ws, r, i, None, styled)   # the style array is copied by openpyxl
+                kind = type(v)
+                if kind is str:   # as _set_new
+                    c._value = ooxml_escape(v)[:CELL_CHARACTERS]
+                    c.data_type = "s"
+                elif kind is int or kind is float:
+                    c._value = v
+                elif v is not None:
+                    set_text(c, v)
+            last = r
+            continue
         for i, v in enumerate(row, start=1):
             if styled is not None and (r, i) not in cells and r <= _MAX_ROW:
                 c = Cell(ws, row=r, column=i, style_array=styled)   # copied by openpyxl
@@ -120,4 +136,6 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
             wrap(c)
             if new and styled is None:
                 styled = StyleArray(c._style)
+    if last > ws._current_row:   # as ws._add_cell keeps it
+        ws._current_row = last
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
