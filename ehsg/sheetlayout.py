@@ -196,9 +196,23 @@ def print_wide(ws, widths: list[float], repeat: str, scale: int = READABLE_SCALE
 
 def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
     """fit_row for every row from first to last (default: the last filled row)."""
-    columns, cells, heights = _per_line(widths), ws._cells, RowHeights(ws)
+    # each distinct text is measured once per column: a table repeats names, headings and questions
+    columns = [(col, per_line, {}) for col, per_line in _per_line(widths)]
+    cells, heights = ws._cells, RowHeights(ws)
     for r in range(first, (last or ws.max_row) + 1):
-        heights.set(r, _height(_row_lines(cells, ws, r, columns), minimum))
+        lines = 1
+        for col, per_line, measured in columns:
+            cell = cells.get((r, col))
+            if cell is None:
+                cell = ws.cell(row=r, column=col)   # as fit_row: the sheet's extent counts the cell
+            value = cell._value
+            if isinstance(value, str) and value:
+                n = measured.get(value)
+                if n is None:
+                    n = measured[value] = _lines(value, per_line)
+                if n > lines:
+                    lines = n
+        heights.set(r, _height(lines, minimum))
 
 
 class RowHeights:

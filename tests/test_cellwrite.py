@@ -52,13 +52,23 @@ def test_write_table_stores_each_cell_as_setting_it_one_by_one_would(cell_before
     for key, cell in single._cells.items():
         other = bulk._cells[key]
         assert (other.value, other.data_type, other.style_id) == (cell.value, cell.data_type, cell.style_id), key
+        assert other.parent is bulk and type(other) is type(cell) and type(other._style) is type(cell._style)
+        for name in ("row", "column", "_value", "data_type", "_hyperlink", "_comment", "_style"):
+            assert getattr(other, name) == getattr(cell, name), (key, name)
         for name in ("alignment", "font", "fill", "border", "number_format"):
             assert repr(getattr(other, name)) == repr(getattr(cell, name)), (key, name)
     assert bulk.max_row == single.max_row == len(rows) + 2
     assert bulk._current_row == single._current_row
     assert bulk["C4"].font.italic == cell_before and bulk["A4"].alignment.wrap_text
     bulk["A5"].font = Font(bold=True)     # each new cell's style is its own
-    assert not bulk["A6"].font.bold
+    assert not bulk["A6"].font.bold and not bulk["B5"].font.bold
+
+
+def test_write_table_makes_cells_as_openpyxl_does():
+    """write_table sets a new cell's attributes itself only while openpyxl's cell has exactly those attributes."""
+    from ehsg.cellwrite import _plain_cells
+
+    assert _plain_cells()
 
 
 ERROR_LOOKALIKES = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")
