@@ -312,12 +312,17 @@ class _MergedCells:
 
     def __init__(self, ranges) -> None:
         self._ranges = tuple(ranges)
+        # the rows any range spans: a sheet's merged title rows are never a descriptor's
+        self._rows = (min((rng.min_row for rng in self._ranges), default=0),
+                      max((rng.max_row for rng in self._ranges), default=-1))
 
     def __bool__(self) -> bool:   # most sheets have no merged cells: nothing to look up
         return bool(self._ranges)
 
     def _find(self, key):
         row, col = key
+        if not self._rows[0] <= row <= self._rows[1]:
+            return None
         return next((rng for rng in self._ranges
                      if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col), None)
 
