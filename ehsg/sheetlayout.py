@@ -121,9 +121,7 @@ def _row_lines(cells, ws, row: int, columns) -> int:
             cell = ws.cell(row=row, column=col)   # as before: the sheet's extent counts the cell
         value = cell._value
         if isinstance(value, str) and value:
-            n = value.count("\n") + 1 if len(value) <= per_line else _lines(value, per_line)
-            if n > lines:
-                lines = n
+            lines = max(lines, _lines(value, per_line))
     return lines
 
 
