@@ -26,19 +26,24 @@ def cell_ref(ws, row: int, col: int) -> str:
 
 def cell_value(ws, row: int, col: int, formulas: dict, problems: Problems, what: str):
     """A cell's value; for a formula, its last calculated value, said plainly."""
-    value = ws.cell(row=row, column=col).value
     fws = formulas.get(ws.title)
-    if fws is not None:
-        raw = fws.formula(row, col)
-        if raw is not None:
-            ref = cell_ref(ws, row, col)
-            if value is None:
-                problems.error("formula-no-value", ref,
-                               f"The {what} is a formula ({raw}) with no calculated value saved. Open the workbook "
-                               "in Excel or LibreOffice, let it calculate and save, or type the value in.")
-                return FORMULA_NO_VALUE
-            problems.warning("formula", ref, f"The {what} is a formula ({raw}); using its last calculated value, "
-                             f"{value!r}. Type the value in to be sure.")
+    formula = None if fws is None else fws.formula(row, col)
+    return formula_value(ws.cell(row=row, column=col).value, formula, ws, row, col, problems, what)
+
+
+def formula_value(value, formula: str | None, ws, row: int, col: int, problems: Problems, what: str):
+    """A cell's value read with its formula (None for a plain value, the usual case): for a formula, its last
+    calculated value, said plainly, or FORMULA_NO_VALUE when none was saved."""
+    if formula is None:
+        return value
+    ref = cell_ref(ws, row, col)
+    if value is None:
+        problems.error("formula-no-value", ref,
+                       f"The {what} is a formula ({formula}) with no calculated value saved. Open the workbook "
+                       "in Excel or LibreOffice, let it calculate and save, or type the value in.")
+        return FORMULA_NO_VALUE
+    problems.warning("formula", ref, f"The {what} is a formula ({formula}); using its last calculated value, "
+                     f"{value!r}. Type the value in to be sure.")
     return value
 
 

@@ -87,6 +87,56 @@ def _set_new(cell, value) -> None:
         set_text(cell, value)
 
 
+def _plain_cells() -> bool:
+    """Whether openpyxl's cell holds exactly the attributes _add_new_rows sets (else cells are made the usual way)."""
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles.styleable import StyleableObject
+
+    return (set(Cell.__slots__) == {"row", "column", "_value", "data_type", "parent", "_hyperlink", "_comment"}
+            and set(StyleableObject.__slots__) == {"parent", "_style"})
+
+
+def _add_new_rows(ws, rows, first: int, styled) -> None:
+    """Rows of new cells from row `first` on, each styled `styled` (copied) and holding what _set_new stores.
+
+    A cell is made as Cell(ws, row, column, style_array=styled) makes it, attribute by attribute (tests compare
+    the two); each distinct text is escaped once, as a table repeats names, headings and questions."""
+    from array import array
+
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles.cell_style import StyleArray
+
+    cells, plain, make, copy = ws._cells, _plain_cells(), Cell.__new__, array.__new__
+    escaped: dict[str, str] = {}
+    last = 0
+    for r, row in enumerate(rows, start=first):
+        if r > _MAX_ROW and row:
+            ws.cell(row=r, column=1)   # refused by openpyxl, as a cell written one by one would be
+        if row:
+            last = r
+        for i, v in enumerate(row, start=1):
+            if plain:
+                c = make(Cell)
+                c.parent, c._style, c.row, c.column = ws, copy(StyleArray, "i", styled), r, i
+                c._value, c.data_type, c._hyperlink, c._comment = None, "n", None, None
+            else:
+                c = Cell(ws, r, i, None, styled)
+            cells[(r, i)] = c
+            kind = type(v)
+            if kind is str:   # as _set_new
+                text = escaped.get(v)
+                if text is None:
+                    text = escaped[v] = ooxml_escape(v)[:CELL_CHARACTERS]
+                c._value = text
+                c.data_type = "s"
+            elif kind is int or kind is float:
+                c._value = v
+            elif v is not None:
+                set_text(c, v)
+    if last > ws._current_row:   # as ws._add_cell keeps it
+        ws._current_row = last
+
+
 def write_table(ws, headers, rows, widths=None, start_row=1):
     """A header row and rows of values, every text cell written exactly (see set_text), header frozen."""
     from openpyxl.cell.cell import Cell
@@ -105,9 +155,13 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
     if widths:
         fit_heading_row(ws, start_row, dict(enumerate(widths, start=1)))
     # A new cell styled by `wrap` always ends with the same style: found on the first, copied onto the others,
-    # which are made and added directly (a long sheet's cells cost most of its time when made one by one).
+    # which are made and added directly (a long sheet's cells cost most of its time when made one by one). That
+    # holds from the first row with no cell yet in it or below it: on a new sheet, every row after the first.
     cells, styled = ws._cells, None
-    for r, row in enumerate(rows, start=start_row + 1):
+    fresh_from = max((r for r, _ in cells), default=0) + 1
+    rows, r = iter(rows), start_row
+    for row in rows:
+        r += 1
         for i, v in enumerate(row, start=1):
             if styled is not None and (r, i) not in cells and r <= _MAX_ROW:
                 c = Cell(ws, row=r, column=i, style_array=styled)   # copied by openpyxl
@@ -120,4 +174,7 @@ def write_table(ws, headers, rows, widths=None, start_row=1):
             wrap(c)
             if new and styled is None:
                 styled = StyleArray(c._style)
+        if styled is not None and r + 1 >= fresh_from:
+            _add_new_rows(ws, rows, r + 1, styled)
+            break
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)

@@ -20,6 +20,8 @@ CELL_LIMIT = 32_767
 # A partner's column on the Discussion sheet: room for a score and "no response", and for the longest word of a
 # name up to this width (a longer word is broken, as it would be in any column)
 PARTNER_MIN_WIDTH, PARTNER_MAX_WIDTH = 12, 24
+# The most characters escaping makes of one character (a control character becomes _xHHHH_)
+_MOST_ESCAPED = 7
 # A split looks this far back from the limit for a line break or space, so a part does not end mid-word.
 _SPLIT_LOOKBACK = 500
 
@@ -30,6 +32,8 @@ def _fmt(x: float | None) -> float | None:
 
 def split_for_cell(text: str, limit: int = CELL_LIMIT) -> list[str]:
     """Split text into parts that each fit one cell, as Excel stores it (escaped); joined, they are the text."""
+    if len(text) * _MOST_ESCAPED <= limit:   # fits however it is escaped: the usual case, decided without escaping
+        return [text]
     parts, i = [], 0
     while i < len(text):
         n = min(limit, len(text) - i)

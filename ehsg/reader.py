@@ -9,11 +9,11 @@ from typing import Any
 
 from . import workbook as wbk
 from .areasheet import read_area, read_respondent
-from .cells import FORMULA_NO_VALUE, HEADER_SCAN_ROWS, cell_ref, cell_value, find_header, norm, whole
+from .cells import FORMULA_NO_VALUE, HEADER_SCAN_ROWS, cell_ref, find_header, formula_value, norm, whole
 from .guide import Guide
 from .model import Assessment, Response, WorkforceRow
 from .office.sheets import Book
-from .office.xlsx import read_workbook
+from .office.xlsx import column_letter, read_workbook
 from .problems import Problems
 
 # Rows read below a header: far more than any guide has descriptors, bounded so a
@@ -86,8 +86,11 @@ def _read_meta(wb) -> dict:
     return out
 
 
+_WORKFORCE_KEY = norm(wbk.WORKFORCE_SHEET)
+
+
 def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
-    sheet = next((n for n in wb.sheetnames if norm(n) == norm(wbk.WORKFORCE_SHEET)), None)
+    sheet = next((n for n in wb.sheetnames if norm(n) == _WORKFORCE_KEY), None)
     if sheet is None:
         return ()
     ws = wb[sheet]
@@ -99,13 +102,15 @@ def _read_workforce(wb) -> tuple[WorkforceRow, ...]:
     columns = [cols.get(norm(name)) for name in wbk.WF_HEADERS]  # None where a header is absent
     group_col = cols[norm(wbk.WF_GROUP)]
     out = []
-    for r in range(hrow + 1, min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS) + 1):
+    # a row's values as read (the header row's columns are within every row read)
+    rows = ws.iter_rows(min_row=hrow + 1, max_row=min(ws.max_row, hrow + MAX_DESCRIPTOR_ROWS), values_only=True)
+    for r, cells in enumerate(rows, start=hrow + 1):
         values = []
         for col in columns:
-            v = ws.cell(row=r, column=col).value if col else None
+            v = cells[col - 1] if col else None
             values.append("" if v is None else str(v))
         if any(v.strip() for v in values):
-            entries = whole(ws.cell(row=r, column=partners_col).value) if partners_col else None
+            entries = whole(cells[partners_col - 1]) if partners_col else None
             out.append(WorkforceRow(*values, row=cell_ref(ws, r, group_col), partner_entries=entries or 0))
     return tuple(out)
 
@@ -151,10 +156,13 @@ def parse_score(value: Any, guide: Guide) -> tuple[int | None, str | None, str]:
     return value, None, ""
 
 
+_SKIP_SHEETS = frozenset(norm(name) for name in (wbk.AREA_SHEET, wbk.INSTRUCTIONS_SHEET, wbk.META_SHEET,
+                                                 wbk.RESPONDENT_SHEET, wbk.WORKFORCE_SHEET))
+
+
 def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, partner: bool = False) -> list[Response]:
     wanted = (wbk.HEADER_ID, wbk.HEADER_SCORE)
-    skip = {norm(wbk.AREA_SHEET), norm(wbk.INSTRUCTIONS_SHEET), norm(wbk.META_SHEET), norm(wbk.RESPONDENT_SHEET),
-            norm(wbk.WORKFORCE_SHEET)}
+    skip = set(_SKIP_SHEETS)
     responses: list[Response] = []
     seen: dict[str, str] = {}
     found_any = False
@@ -179,12 +187,19 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
         if ws.max_row > last:
             problems.warning("sheet-too-long", ws.title, f"Only the first {MAX_DESCRIPTOR_ROWS:,} rows under the "
                              f"header were read; the sheet runs to row {ws.max_row:,}.")
-        for r in range(hrow + 1, last + 1):
-            raw_id = ws.cell(row=r, column=id_col).value
+        # Each cell's place as Excel names it ('5 Family voice!C7'), made from the sheet's and columns' names
+        at_id, at_score = f"{ws.title}!{column_letter(id_col)}", f"{ws.title}!{column_letter(score_col)}"
+        at_ww = f"{ws.title}!{column_letter(ww_col)}" if ww_col else None
+        at_nx = f"{ws.title}!{column_letter(nx_col)}" if nx_col else None
+        fws = formulas.get(ws.title)
+        # a row's values as read: the header row's columns are within every row read
+        rows = ws.iter_rows(min_row=hrow + 1, max_row=last, values_only=True)
+        for r, values in enumerate(rows, start=hrow + 1):
+            raw_id = values[id_col - 1]
             if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
                 continue
             did = descriptor_id(raw_id)
-            at = cell_ref(ws, r, id_col)
+            at = f"{at_id}{r}"
             if guide.descriptor(did) is None:
                 problems.error("unknown-descriptor", at, f"'{raw_id}' is not a descriptor of {guide.stamp}.")
                 continue
@@ -195,13 +210,14 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
             seen[did] = at
             if ws.row_dimensions[r].hidden:
                 problems.warning("hidden-row", at, f"The row for descriptor {did} is hidden; it is read all the same.")
-            score_ref = cell_ref(ws, r, score_col)
-            if (r, score_col) in merged:
+            score_ref = f"{at_score}{r}"
+            if merged and (r, score_col) in merged:
                 problems.error("merged-cell", score_ref, f"The score cell of {did} is merged with other cells "
                                f"({merged[(r, score_col)]}). Unmerge it and give each descriptor its own score.")
                 score = None
             else:
-                raw = cell_value(ws, r, score_col, formulas, problems, f"score of {did}")
+                formula = None if fws is None else fws.formula(r, score_col)
+                raw = formula_value(values[score_col - 1], formula, ws, r, score_col, problems, f"score of {did}")
                 if raw is FORMULA_NO_VALUE:
                     score = None
                 else:
@@ -210,7 +226,7 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
                         problems.warning("no-response", score_ref, f"{did}: no score from this partner; it is "
                                          "counted as no response, not as 0.")
                     elif code == "score-missing" and proposed_col:
-                        hint = ws.cell(row=r, column=proposed_col).value
+                        hint = values[proposed_col - 1]
                         problems.error(code, score_ref, f"{did}: no agreed score yet"
                                        + (f" (proposed from partners' scores: {hint})" if hint is not None else "")
                                        + ". Type the score the partnership agreed.")
@@ -218,11 +234,19 @@ def _read_descriptors(wb, guide: Guide, problems: Problems, formulas: dict, part
                         problems.warning(code, score_ref, f"{did}: {message}")
                     elif code:
                         problems.error(code, score_ref, f"{did}: {message}")
-            texts = []
-            for col, prompt in ((ww_col, guide.prompts.working_well), (nx_col, guide.prompts.next)):
-                texts.append(_narrative(ws, r, col, did, prompt, merged, formulas, problems, quiet_if_blank=partner))
-            cells = (score_ref, cell_ref(ws, r, ww_col) if ww_col else "", cell_ref(ws, r, nx_col) if nx_col else "")
-            responses.append(Response(did, score, texts[0], texts[1], at, cells))
+            texts, refs = [], [score_ref]
+            for col, place, prompt in ((ww_col, at_ww, guide.prompts.working_well),
+                                       (nx_col, at_nx, guide.prompts.next)):
+                if col is None:
+                    texts.append("")
+                    refs.append("")
+                    continue
+                ref = f"{place}{r}"
+                refs.append(ref)
+                formula = None if fws is None else fws.formula(r, col)
+                texts.append(_narrative(ws, r, col, values[col - 1], formula, ref, did, prompt, merged, problems,
+                                        quiet_if_blank=partner))
+            responses.append(Response(did, score, texts[0], texts[1], at, tuple(refs)))
     if not found_any:
         problems.error("score-sheet-missing", wb.sheetnames[0] if wb.sheetnames else "",
                        f"No sheet has a header row with '{wbk.HEADER_ID}' and '{wbk.HEADER_SCORE}', so no "
@@ -259,16 +283,14 @@ def _locate_missing(wb, guide: Guide, seen: dict[str, str], wanted: tuple[str, .
             problems.error("descriptor-missing", sheet, f"Descriptor {d.id} ({d.short}) is not in the workbook.{hint}")
 
 
-def _narrative(ws, r: int, col: int | None, did: str, prompt: str, merged: dict, formulas: dict,
+def _narrative(ws, r: int, col: int, value, formula: str | None, ref: str, did: str, prompt: str, merged,
                problems: Problems, quiet_if_blank: bool = False) -> str:
-    if col is None:
-        return ""
-    ref = cell_ref(ws, r, col)
-    if (r, col) in merged:
+    """A narrative cell's text: its value as read (and its formula, if it holds one), located at ref."""
+    if merged and (r, col) in merged:
         problems.error("merged-cell", ref, f"The narrative cell of {did} is merged with other cells "
                        f"({merged[(r, col)]}); unmerge it so each descriptor has its own text.")
         return ""
-    value = cell_value(ws, r, col, formulas, problems, f"narrative of {did}")
+    value = formula_value(value, formula, ws, r, col, problems, f"narrative of {did}")
     if value is FORMULA_NO_VALUE or value is None or (isinstance(value, str) and not value.strip()):
         if value is not FORMULA_NO_VALUE and not quiet_if_blank:
             problems.warning("narrative-missing", ref, f"{did}: no answer to '{prompt}'.")
@@ -290,9 +312,17 @@ class _MergedCells:
 
     def __init__(self, ranges) -> None:
         self._ranges = tuple(ranges)
+        # the rows any range spans: a sheet's merged title rows are never a descriptor's
+        self._rows = (min((rng.min_row for rng in self._ranges), default=0),
+                      max((rng.max_row for rng in self._ranges), default=-1))
+
+    def __bool__(self) -> bool:   # most sheets have no merged cells: nothing to look up
+        return bool(self._ranges)
 
     def _find(self, key):
         row, col = key
+        if not self._rows[0] <= row <= self._rows[1]:
+            return None
         return next((rng for rng in self._ranges
                      if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col), None)
 

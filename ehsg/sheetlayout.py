@@ -112,19 +112,32 @@ def fit_heading_row(ws, row: int, widths: dict[int, float], minimum: float = 15.
     ws.row_dimensions[row].height = min(409.0, max(minimum, LINE_POINTS * lines + 3))
 
 
-def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
-    """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
+def _row_lines(cells, ws, row: int, columns) -> int:
+    """The most lines any of a row's texts takes in its column: columns holds (column, characters a line)."""
     lines = 1
-    cells = ws._cells   # read the cells directly: asking ws.cell() for each is most of the cost on a long sheet
-    for col, width in widths.items():
+    for col, per_line in columns:
         cell = cells.get((row, col))
         if cell is None:
             cell = ws.cell(row=row, column=col)   # as before: the sheet's extent counts the cell
         value = cell._value
         if isinstance(value, str) and value:
-            lines = max(lines, _lines(value, max(1.0, width * 1.05)))
+            lines = max(lines, _lines(value, per_line))
+    return lines
+
+
+def _per_line(widths: dict[int, float]) -> list[tuple[int, float]]:
+    return [(col, max(1.0, width * 1.05)) for col, width in widths.items()]
+
+
+def _height(lines: int, minimum: float) -> float:
     # 409 points is the tallest row a spreadsheet allows
-    ws.row_dimensions[row].height = min(409.0, max(minimum, 15.0 * lines))
+    return min(409.0, max(minimum, 15.0 * lines))
+
+
+def fit_row(ws, row: int, widths: dict[int, float], minimum: float = 15.0) -> None:
+    """Set a row tall enough for its wrapped text: spreadsheet programs do not re-measure on opening."""
+    # read the cells directly: asking ws.cell() for each is most of the cost on a long sheet
+    ws.row_dimensions[row].height = _height(_row_lines(ws._cells, ws, row, _per_line(widths)), minimum)
 
 
 def print_setup(ws, title_rows: str | None = None, header: str = "", fit_height: int = 0,
@@ -181,5 +194,52 @@ def print_wide(ws, widths: list[float], repeat: str, scale: int = READABLE_SCALE
 
 def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
     """fit_row for every row from first to last (default: the last filled row)."""
+    # each distinct text is measured once per column: a table repeats names, headings and questions
+    columns = [(col, per_line, {}) for col, per_line in _per_line(widths)]
+    cells, heights = ws._cells, RowHeights(ws)
     for r in range(first, (last or ws.max_row) + 1):
-        fit_row(ws, r, widths, minimum)
+        lines = 1
+        for col, per_line, measured in columns:
+            cell = cells.get((r, col))
+            if cell is None:
+                cell = ws.cell(row=r, column=col)   # as fit_row: the sheet's extent counts the cell
+            value = cell._value
+            if isinstance(value, str) and value:
+                n = measured.get(value)
+                if n is None:
+                    n = measured[value] = _lines(value, per_line)
+                if n > lines:
+                    lines = n
+        heights.set(r, _height(lines, minimum))
+
+
+class RowHeights:
+    """Heights put on many rows of a sheet at the cost of a few: the same as `ws.row_dimensions[row].height = h`.
+
+    openpyxl makes a row's settings through a dozen checked attributes, which dominates fitting a long sheet. A
+    row's settings are its index and its height, so the first row given a height is made the ordinary way and
+    the others get a copy of its settings with their own index (tests/test_sheetlayout.py compares the two)."""
+
+    def __init__(self, ws) -> None:
+        from openpyxl.worksheet.dimensions import RowDimension
+
+        self._ws, self._dims, self._kind = ws, ws.row_dimensions, RowDimension
+        self._made: dict[float, dict] = {}
+
+    def set(self, row: int, height: float) -> None:
+        dims = self._dims
+        dim = dims.get(row)   # a row already set keeps its other settings
+        if dim is not None:
+            dim.height = height
+            return
+        settings = self._made.get(height)
+        if settings is None:
+            dim = dims[row]
+            dim.height = height
+            if hasattr(dim, "__dict__") and type(dim) is self._kind:
+                self._made[height] = dict(dim.__dict__)
+            return
+        dim = self._kind.__new__(self._kind)
+        dim.__dict__.update(settings)
+        dim.parent, dim._style, dim.index = self._ws, None, row
+        dict.__setitem__(dims, row, dim)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_escaping_leaves_none_of_the_characters_openpyxl_refuses():
     """write_table stores text in new cells without openpyxl's own check, because escaping has already
@@ -16,7 +18,8 @@ def test_escaping_leaves_none_of_the_characters_openpyxl_refuses():
         assert (ooxml_escape(ch) != ch) == bool(ILLEGAL_CHARACTERS_RE.search(ch)) or ch == "_", hex(code)
 
 
-def test_write_table_stores_each_cell_as_setting_it_one_by_one_would():
+@pytest.mark.parametrize("cell_before", [True, False], ids=["a cell already in the table", "a new sheet"])
+def test_write_table_stores_each_cell_as_setting_it_one_by_one_would(cell_before):
     """The table's cells are made in bulk; each ends with the value, type and style that ws.cell, set_text
     and the wrap style give it one at a time, cells that existed before included."""
     import datetime as dt
@@ -32,7 +35,8 @@ def test_write_table_stores_each_cell_as_setting_it_one_by_one_would():
     headers = [f"H{i}" for i in range(len(values))]
     bulk, single = Workbook().active, Workbook().active
     for ws in (bulk, single):
-        ws["C4"].font = Font(italic=True)   # a cell already there, with a style of its own
+        if cell_before:
+            ws["C4"].font = Font(italic=True)   # a cell already there, with a style of its own
     write_table(bulk, headers, rows, [10] * len(values), start_row=2)
     header = Stamp(font=Font(bold=True), fill=PatternFill("solid", fgColor="D9E2F3"),
                    alignment=Alignment(wrap_text=True, vertical="top"))
@@ -48,12 +52,23 @@ def test_write_table_stores_each_cell_as_setting_it_one_by_one_would():
     for key, cell in single._cells.items():
         other = bulk._cells[key]
         assert (other.value, other.data_type, other.style_id) == (cell.value, cell.data_type, cell.style_id), key
+        assert other.parent is bulk and type(other) is type(cell) and type(other._style) is type(cell._style)
+        for name in ("row", "column", "_value", "data_type", "_hyperlink", "_comment", "_style"):
+            assert getattr(other, name) == getattr(cell, name), (key, name)
         for name in ("alignment", "font", "fill", "border", "number_format"):
             assert repr(getattr(other, name)) == repr(getattr(cell, name)), (key, name)
     assert bulk.max_row == single.max_row == len(rows) + 2
-    assert bulk["C4"].font.italic and bulk["A4"].alignment.wrap_text
+    assert bulk._current_row == single._current_row
+    assert bulk["C4"].font.italic == cell_before and bulk["A4"].alignment.wrap_text
     bulk["A5"].font = Font(bold=True)     # each new cell's style is its own
-    assert not bulk["A6"].font.bold
+    assert not bulk["A6"].font.bold and not bulk["B5"].font.bold
+
+
+def test_write_table_makes_cells_as_openpyxl_does():
+    """write_table sets a new cell's attributes itself only while openpyxl's cell has exactly those attributes."""
+    from ehsg.cellwrite import _plain_cells
+
+    assert _plain_cells()
 
 
 ERROR_LOOKALIKES = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!")

@@ -73,3 +73,32 @@ def test_print_wide_one_page_while_readable_else_across_pages_with_titles_repeat
     assert int(wide.page_setup.scale) == READABLE_SCALE
     assert wide.page_setup.pageOrder == "overThenDown"
     assert (wide.print_title_cols, wide.print_title_rows) == ("$A:$B", "$1:$1")
+
+
+def test_fit_rows_sets_the_heights_and_row_settings_fit_row_sets_one_by_one():
+    """fit_rows copies one row's settings onto the rows of the same height (RowHeights): each row ends with the
+    settings, written as openpyxl writes them, that fit_row gives it; a row already set keeps its other settings."""
+    from openpyxl import Workbook
+
+    from ehsg.sheetlayout import fit_row, fit_rows
+
+    texts = ["short", "one\ntwo", "y" * 100, "", None, "a\nb\nc\nd", "z" * 2_000, "short too"]
+    bulk, single = Workbook().active, Workbook().active
+    for ws in (bulk, single):
+        for r, text in enumerate(texts * 3, start=2):
+            ws.cell(row=r, column=2, value=text)
+            ws.cell(row=r, column=3, value=r)
+        ws.row_dimensions[5].hidden = True
+    widths = {2: 20, 3: 8, 5: 10}
+    fit_rows(bulk, widths, 2, minimum=20)
+    for r in range(2, single.max_row + 1):
+        fit_row(single, r, widths, minimum=20)
+    assert sorted(bulk.row_dimensions) == sorted(single.row_dimensions)
+    for r, dim in single.row_dimensions.items():
+        other = bulk.row_dimensions[r]
+        assert (dict(other), other.index, other.parent) == (dict(dim), dim.index, bulk), r
+    assert bulk.row_dimensions[5].hidden and not bulk.row_dimensions[6].hidden
+    assert len({bulk.row_dimensions[r].height for r in range(2, 26)}) > 3   # several heights, each copied
+    assert sorted(bulk._cells) == sorted(single._cells)   # absent cells made, as fit_row makes them
+    bulk.row_dimensions[8].height = 99                    # each row's settings are its own
+    assert bulk.row_dimensions[16].height != 99

@@ -135,6 +135,22 @@ def test_split_for_cell_joins_back_exactly_and_every_part_fits(text, limit):
     assert not any(a.endswith("\r") and b.startswith("\n") for a, b in zip(parts, parts[1:]))
 
 
+@settings(max_examples=200, deadline=None)
+@given(hs.text(alphabet=hs.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
+def test_a_text_short_enough_to_fit_however_escaped_is_one_part(text):
+    """split_for_cell keeps a text whole without escaping it when even the longest escaping would fit: escaping
+    makes at most _MOST_ESCAPED characters of one (a control character or a literal _xHHHH_'s underscore)."""
+    from ehsg.consolidate import _MOST_ESCAPED
+
+    worst = "_x0041_" * 3 + "\x01\x1f"
+    assert len(ooxml_escape(worst * 4)) == len(worst * 4) + 6 * 4 * 5 and len(ooxml_escape("\x01")) == _MOST_ESCAPED
+    for sample in (text, worst + text, "_x0041_" + text):
+        assert len(ooxml_escape(sample)) <= _MOST_ESCAPED * len(sample)
+        limit = _MOST_ESCAPED * len(sample)
+        if sample:
+            assert split_for_cell(sample, limit) == [sample]
+
+
 def _random_text(rng: random.Random, n: int) -> str:
     alphabet = "abcdefghij klmnopqrst uvwxyz ,.;:!? \n\n•–“”&<>é€🙂\t_x000B_ 0123456789"
     return "".join(rng.choice(alphabet) for _ in range(n)).strip() + " END"
