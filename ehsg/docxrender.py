@@ -5,9 +5,10 @@ its parts (no macros, no external or pulled-in content, no fetching fields) befo
 Rendering runs in a worker process with a deadline and a memory bound, with plain values only: pictures are
 placed by ehsg after rendering, where the template has a paragraph holding only `{{ name }}`.
 
-A build starts its worker (`Rendering`) before it reads the workbook: the worker loads docxtpl and opens,
-checks and compiles the inspected template while ehsg checks the workbook, then renders once it is given the
-values. Only the worker imports Jinja, docxtpl and what runs them (ehsg.docxworker).
+A build starts its worker (`Rendering`) first of all: the worker loads Jinja and docxtpl while ehsg inspects
+the template, then opens, checks and compiles the inspected template while ehsg checks the workbook, and renders
+once it is given the values. Only the worker imports Jinja, docxtpl and what runs them (ehsg.docxworker); this
+module imports little, so that the worker starts early.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ import time
 from pathlib import Path
 
 from .errors import TemplateError
-from .office.docxparts import check_parts
-from .office.package import DOCX, inspect_package
-from .outputs import atomic_write_bytes
 from .problems import Problem, Problems
 
 # Seconds a template may take to render, and memory the rendering may use beyond what is already in use.
@@ -45,22 +43,30 @@ class Rendering:
     checks meanwhile is reported first, as when the template is looked at last); only a template that passed
     the inspection reaches the worker, which opens it with docxtpl and checks every part, then waits for the
     values. `pictures` are the names `render` will be given images for.
+
+    The worker is started before the inspection, to load its libraries meanwhile; it is given the template's
+    bytes (those inspected, never the file again) once they passed, and is ended at once if they did not.
     """
 
     def __init__(self, template: Path, pictures: frozenset[str] = frozenset()):
+        from .bounded import BoundedWorker, LimitExceeded
+
         self.template, self.pictures = Path(template), frozenset(pictures)
         self._refusal: BaseException | None = None
-        self._worker = None
         self._used = False
+        self._worker = BoundedWorker(_prepare_and_render, (sorted(self.pictures),), RENDER_MEMORY,
+                                     prepare=_load_libraries)
         try:
             pkg, self.label = _inspected(self.template)
         except Exception as e:  # the template is missing, unreadable or refused
             self._refusal = e
+            self._worker.stop()
+            self._worker = None
             return
-        from .bounded import BoundedWorker
-
-        self._worker = BoundedWorker(_prepare_and_render, (pkg.data, self.label, sorted(self.pictures)),
-                                     RENDER_MEMORY)
+        try:
+            self._worker.send((pkg.data, self.label))
+        except LimitExceeded:  # the worker is gone already: `render` reports it
+            pass
 
     def __enter__(self) -> Rendering:
         return self
@@ -82,6 +88,8 @@ class Rendering:
                             "the rendering was started for")
         if self._refusal is not None:
             raise self._refusal
+        from .outputs import atomic_write_bytes
+
         pictures = {name: Path(path).read_bytes() for name, path in (images or {}).items()}
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         epoch = epoch if epoch.isdigit() else None  # unset or not a number of seconds: fixed dates
@@ -157,6 +165,9 @@ def check_plain(value, where: str = "context", depth: int = 0) -> None:
 # --- Inspection, before any parser of Word documents sees the file ---------------------------------------
 
 def _inspected(template: Path):
+    from .office.docxparts import check_parts
+    from .office.package import DOCX, inspect_package
+
     template = Path(template)
     label = template.name
     problems = Problems()
@@ -197,8 +208,14 @@ def _limit_problem(e, label: str) -> Problem:
                    "finishing (it used more memory than allowed?); nothing was written.")
 
 
+def _load_libraries():
+    from .docxworker import load  # imported in the worker, not before it starts
+
+    load()
+
+
 def _prepare_and_render(channel, *args):
-    from .docxworker import prepare_and_render  # imported in the worker, not before it starts
+    from .docxworker import prepare_and_render
 
     return prepare_and_render(channel, *args)
 

@@ -9,6 +9,7 @@ worker, never by the process that starts it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -38,9 +39,25 @@ def _reported(label, step, *args):
         return "problems", [_problem_from(e, label)]
 
 
-def prepare_and_render(channel, data, label, picture_names):
-    """The worker of a Rendering: the template opened and checked, then ("ready", None) sent; once the values
-    arrive, the document rendered."""
+def load() -> None:
+    """The libraries a render uses, loaded before the worker is given its template (and before its memory
+    bound is set): Jinja (through the sandbox), docxtpl, python-docx, lxml."""
+    import secrets  # noqa: F401
+    import traceback  # noqa: F401
+
+    import docx.shared  # noqa: F401
+    import docx.text.paragraph  # noqa: F401
+    import jinja2.meta  # noqa: F401
+
+    from . import templatebox  # noqa: F401
+
+    _template_class()
+
+
+def prepare_and_render(channel, picture_names):
+    """The worker of a Rendering: once given the inspected template (its bytes and label), the template opened
+    and checked, then ("ready", None) sent; once the values arrive, the document rendered."""
+    data, label = channel.receive()
     kind, prepared = _reported(label, _prepared, data, label, picture_names)
     if kind == "problems":
         return kind, prepared
@@ -124,6 +141,7 @@ def _template_line(e: BaseException) -> int | None:
     return frames[-1].lineno if frames else None
 
 
+@functools.cache
 def _template_class():
     from docx.opc.oxml import parse_xml
     from docxtpl import DocxTemplate

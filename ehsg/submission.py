@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import RefusedError
-from .guide import Guide, packaged_guides_dir
 from .problems import Problem
 from .xmlsafe import xml_safe
 
 if TYPE_CHECKING:
     from .check import CheckReport
+    from .guide import Guide
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
 
 
 
 def default_template() -> Path:
+    from .guide import packaged_guides_dir  # imported here: a build starts its worker before loading the guide
+
     here = packaged_guides_dir().parent / "templates" / "submission.docx"
     return here
 

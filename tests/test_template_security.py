@@ -287,3 +287,37 @@ def test_a_rendering_started_early_holds_the_templates_refusal_until_it_renders(
     with docxrender.Rendering(good) as rendering:
         rendering.render({"x": "once"}, tmp_path / "out.docx")
     assert [p.text for p in Document(tmp_path / "out.docx").paragraphs] == ["once"]
+
+
+def _in_a_thread(work):
+    """work() run from a second thread, as the web app runs it: (its result, None) or (None, its exception)."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as e:  # handed to the test
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(300)
+    return outcome.get("result"), outcome.get("error")
+
+
+def test_a_build_from_a_thread_is_the_same_document_and_as_bounded(guide, tmp_path, monkeypatch):
+    """A process running threads starts its worker as a fresh interpreter (never a fork): same bytes, same bounds."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_submission(EXAMPLE, tmp_path / "main.docx", guide)
+    _, error = _in_a_thread(lambda: build_submission(EXAMPLE, tmp_path / "thread.docx", guide))
+    assert error is None
+    assert (tmp_path / "thread.docx").read_bytes() == (tmp_path / "main.docx").read_bytes()
+    monkeypatch.setattr(docxrender, "RENDER_SECONDS", 5)
+    loop = "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}{% endfor %}" \
+           "{% endfor %}{% endfor %}"
+    slow = _small_template(tmp_path / "slow.docx", [loop])
+    _, error = _in_a_thread(lambda: render_docx(slow, {}, tmp_path / "slow-out.docx"))
+    assert isinstance(error, TemplateError) and [p.code for p in error.problems] == ["template-too-slow"]
+    assert not (tmp_path / "slow-out.docx").exists()
