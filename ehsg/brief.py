@@ -91,7 +91,7 @@ def start_brief(template: str | Path | None = None):
     other work (loads the guide data); give it to build_brief, and end it with `with`."""
     from .docxrender import Rendering
 
-    return Rendering(Path(template) if template else default_brief_template(), PICTURES)
+    return Rendering(Path(template) if template else default_brief_template, PICTURES)
 
 
 def build_brief(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,

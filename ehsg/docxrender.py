@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import TemplateError
@@ -48,14 +49,16 @@ class Rendering:
     bytes (those inspected, never the file again) once they passed, and is ended at once if they did not.
     """
 
-    def __init__(self, template: Path, pictures: frozenset[str] = frozenset()):
+    def __init__(self, template: Path | Callable[[], Path], pictures: frozenset[str] = frozenset()):
         from .bounded import BoundedWorker, LimitExceeded
 
-        self.template, self.pictures = Path(template), frozenset(pictures)
+        self.pictures = frozenset(pictures)
         self._refusal: BaseException | None = None
         self._used = False
         self._worker = BoundedWorker(_prepare_and_render, (sorted(self.pictures),), RENDER_MEMORY,
                                      prepare=_load_libraries)
+        # `template` may be a function giving the file (a packaged template), asked once the worker has started
+        self.template = Path(template() if callable(template) else template)
         try:
             pkg, self.label = _inspected(self.template)
         except Exception as e:  # the template is missing, unreadable or refused

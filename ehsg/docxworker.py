@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import os
 import re
 import zipfile
 
@@ -21,6 +22,8 @@ from .terminal import quoted
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _PARA_MARK = re.compile(r"\{#ehsg:p(\d+)#\}")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # a paragraph, as docxtpl's resolve_listing finds it
+_LISTING_CHARS = re.compile(r"[\t\a\n\f]")  # what docxtpl's resolve_listing rewrites in a paragraph
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
@@ -42,9 +45,6 @@ def _reported(label, step, *args):
 def load() -> None:
     """The libraries a render uses, loaded before the worker is given its template (and before its memory
     bound is set): Jinja (through the sandbox), docxtpl, python-docx, lxml."""
-    import secrets  # noqa: F401
-    import traceback  # noqa: F401
-
     import docx.shared  # noqa: F401
     import docx.text.paragraph  # noqa: F401
     import jinja2.meta  # noqa: F401
@@ -207,6 +207,15 @@ def _template_class():
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             return self.resolve_listing(xml)
 
+        def resolve_listing(self, xml):
+            # docxtpl rewrites tabs, line breaks, \a and \f in each paragraph's text, and gives any other paragraph
+            # back unchanged: only paragraphs holding one go through it (the same paragraphs, the same result).
+            if not _LISTING_CHARS.search(xml):
+                return xml
+            resolve = super(Template, self).resolve_listing
+            return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING_CHARS.search(m.group(0)) else m.group(0),
+                                  xml)
+
         def render_properties(self, context, jinja_env=None):
             plain = templatebox.properties_sandbox(jinja_env)
             for prop in _PROPERTIES:
@@ -295,11 +304,9 @@ def _check_job(data, label, job, pictures) -> list[str]:
 
 
 def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
-    import secrets
-
     with zipfile.ZipFile(tpl.template_file) as z:
         had_properties = "docProps/core.xml" in z.namelist()
-    nonce = "".join(str(secrets.randbelow(10)) for _ in range(24))
+    nonce = f"{int.from_bytes(os.urandom(16), 'big') % 10 ** 24:024d}"  # 24 random digits
     markers = {name: f"EHSG-PICTURE-{nonce}-{i}" for i, name in enumerate(sorted(pictures))}
     tpl.render({**context, **markers}, jinja_env=env, autoescape=True)
     _place_pictures(tpl, markers, pictures)

@@ -207,7 +207,7 @@ def start_submission(template: str | Path | None = None):
     other work (loads the guide data); give it to build_submission, and end it with `with`."""
     from .docxrender import Rendering
 
-    return Rendering(Path(template) if template else default_template())
+    return Rendering(Path(template) if template else default_template)
 
 
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,

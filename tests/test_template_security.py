@@ -321,3 +321,23 @@ def test_a_build_from_a_thread_is_the_same_document_and_as_bounded(guide, tmp_pa
     _, error = _in_a_thread(lambda: render_docx(slow, {}, tmp_path / "slow-out.docx"))
     assert isinstance(error, TemplateError) and [p.code for p in error.problems] == ["template-too-slow"]
     assert not (tmp_path / "slow-out.docx").exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["<w:p>", '<w:p w:rsidR="00A1">']),
+                          st.sampled_from(["", "<w:pPr><w:jc w:val=\"center\"/></w:pPr>"]),
+                          st.lists(st.text(alphabet="ab \t\n\a\f&;", max_size=8), max_size=3),
+                          st.booleans()), max_size=6))
+def test_only_paragraphs_with_tabs_or_breaks_go_through_docxtpls_listing_rewrite(paragraphs):
+    """The render skips docxtpl's rewrite for paragraphs it would give back unchanged: the result is the same."""
+    from docxtpl import DocxTemplate
+
+    from ehsg.docxworker import _template_class
+
+    xml = ""
+    for opening, properties, texts, boxed in paragraphs:
+        runs = "".join(f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{t}</w:t></w:r>' for t in texts)
+        inner = f"<w:r><w:txbxContent><w:p><w:r><w:t>in\tbox</w:t></w:r></w:p></w:txbxContent></w:r>" if boxed else ""
+        xml += f"{opening}{properties}{inner}{runs}</w:p><w:tbl>\n</w:tbl>"
+    ours = _template_class().resolve_listing(object.__new__(_template_class()), xml)
+    assert ours == DocxTemplate.resolve_listing(object.__new__(DocxTemplate), xml)
