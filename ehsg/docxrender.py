@@ -55,6 +55,7 @@ class Rendering:
         self.pictures = frozenset(pictures)
         self._refusal: BaseException | None = None
         self._used = False
+        _shared_libraries()
         self._worker = BoundedWorker(_prepare_and_render, (sorted(self.pictures),), RENDER_MEMORY,
                                      prepare=_load_libraries)
         # `template` may be a function giving the file (a packaged template), asked once the worker has started
@@ -209,6 +210,18 @@ def _limit_problem(e, label: str) -> Problem:
                        f"{RENDER_SECONDS} seconds and was stopped (a loop that runs too long?).")
     return Problem("template-too-large", "error", label, "Rendering the template stopped without "
                    "finishing (it used more memory than allowed?); nothing was written.")
+
+
+def _shared_libraries() -> None:
+    """What this process and the worker both load, loaded here before the worker starts, so that it inherits
+    them rather than loading them again (it would load them first thing; here they are needed soon after):
+    zipfile for the template's inspection, pickle for what is sent to the worker, lxml for python-docx in the
+    worker and for the workbook's reader here."""
+    import pickle  # noqa: F401
+
+    import lxml.etree  # noqa: F401
+
+    from .office import package  # noqa: F401
 
 
 def _load_libraries():
