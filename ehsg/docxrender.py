@@ -147,6 +147,56 @@ def check_template(template: str | Path, provided: set[str], pictures: frozenset
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
+class TemplateCheck:
+    """check_template in steps, in one bounded worker, for a template whose use shows in the fields it uses.
+
+    Started, the worker loads its libraries and finds the fields (as template_fields(template, probe) does)
+    while the caller makes its sample; `fields()` waits for them; `finish(provided, pictures, sample)` has the
+    worker check the template and render it on trial, as check_template does. Each step has RENDER_SECONDS.
+    A template refused by the inspection raises TemplateError at once; the `with` block ends the worker.
+    """
+
+    def __init__(self, template: str | Path, probe: frozenset[str]):
+        from .bounded import BoundedWorker
+
+        self.template = Path(template)
+        pkg, self.label = _inspected(self.template)
+        _shared_libraries()
+        self._worker = BoundedWorker(_check_in_two_steps, (pkg.data, self.label, sorted(probe)), RENDER_MEMORY,
+                                     prepare=_load_libraries)
+
+    def __enter__(self) -> TemplateCheck:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._worker.stop()
+
+    def fields(self) -> set[str]:
+        """The fields the template uses; raises TemplateError for a template that cannot be used."""
+        kind, payload = self._step(None)
+        return set(payload)
+
+    def finish(self, provided: set[str], pictures: frozenset[str], sample: dict | None) -> dict:
+        """As check_template(template, provided, pictures, sample); after fields(), once."""
+        if sample is not None:
+            check_plain(sample)
+        used = set(self._step(({"sample": sample, "provided": sorted(provided)}, dict.fromkeys(pictures, b"")))[1])
+        return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
+
+    def _step(self, message):
+        from .bounded import LimitExceeded
+
+        try:
+            if message is not None:
+                self._worker.send(message)
+            kind, payload = self._worker.receive(RENDER_SECONDS)
+        except LimitExceeded as e:
+            kind, payload = "problems", [_limit_problem(e, self.label)]
+        if kind == "problems":
+            raise _error(self.template, payload)
+        return kind, payload
+
+
 def check_plain(value, where: str = "context", depth: int = 0) -> None:
     """Templates receive plain values only (text, numbers, lists, dicts): never a live object."""
     if depth > 50:
@@ -240,3 +290,9 @@ def _check(*args):
     from .docxworker import check
 
     return check(*args)
+
+
+def _check_in_two_steps(channel, *args):
+    from .docxworker import check_in_two_steps
+
+    return check_in_two_steps(channel, *args)

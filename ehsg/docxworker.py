@@ -32,6 +32,17 @@ def check(data, label, job, pictures):
     return _reported(label, _check_job, data, label, job, pictures)
 
 
+def check_in_two_steps(channel, data, label, probe):
+    """check-template's work in one worker: ("fields", the fields used with the `probe` picture names) sent;
+    then, given (job, pictures), check's answer for them."""
+    kind, fields = check(data, label, {"sample": None, "provided": []}, dict.fromkeys(probe, b""))
+    if kind == "problems":
+        return kind, fields
+    channel.send(("fields", fields))
+    job, pictures = channel.receive()
+    return check(data, label, job, pictures)
+
+
 def _reported(label, step, *args):
     """("ok", what step(*args) returns), or ("problems", [...]) for whatever the template provoked."""
     try:

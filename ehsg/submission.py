@@ -177,6 +177,11 @@ PICTURES = frozenset()  # the form has no picture; the briefing's template holds
 
 def sample_context(guide: Guide, context=None) -> dict:
     """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+    return (context or build_context)(blank_report(guide), guide, True)[0]
+
+
+def blank_report(guide: Guide) -> CheckReport:
+    """The check of a blank workbook: what sample contexts are made from."""
     import tempfile
 
     from .check import check_file
@@ -184,8 +189,7 @@ def sample_context(guide: Guide, context=None) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
         blank = write_template(guide, Path(tmp) / "blank.xlsx")
-        report = check_file(blank, guide)
-    return (context or build_context)(report, guide, True)[0]
+        return check_file(blank, guide)
 
 
 def check_template(path: str | Path, guide: Guide) -> dict:
@@ -197,9 +201,11 @@ def check_template(path: str | Path, guide: Guide) -> dict:
     from . import docxrender
     from .brief import PICTURES as BRIEF_PICTURES, brief_context, brief_fields
 
-    if "chart" in docxrender.template_fields(Path(path), BRIEF_PICTURES):
-        return docxrender.check_template(path, brief_fields(), BRIEF_PICTURES, sample_context(guide, brief_context))
-    return docxrender.check_template(path, context_fields(), PICTURES, sample_context(guide))
+    with docxrender.TemplateCheck(path, BRIEF_PICTURES) as checking:
+        report = blank_report(guide)  # made while the worker loads its libraries and checks the template
+        if "chart" in checking.fields():
+            return checking.finish(brief_fields(), BRIEF_PICTURES, brief_context(report, guide, True)[0])
+        return checking.finish(context_fields(), PICTURES, build_context(report, guide, True)[0])
 
 
 def start_submission(template: str | Path | None = None):

@@ -341,3 +341,28 @@ def test_only_paragraphs_with_tabs_or_breaks_go_through_docxtpls_listing_rewrite
         xml += f"{opening}{properties}{inner}{runs}</w:p><w:tbl>\n</w:tbl>"
     ours = _template_class().resolve_listing(object.__new__(_template_class()), xml)
     assert ours == DocxTemplate.resolve_listing(object.__new__(DocxTemplate), xml)
+
+
+@pytest.mark.parametrize("name", ["submission.docx", "briefing.docx"])
+def test_check_template_needs_one_worker_and_answers_as_the_separate_checks(guide, name, monkeypatch):
+    """The fields, then the check and trial render, in one worker (its libraries loaded once) while the sample
+    is made: the same answer as finding the fields and checking in two workers."""
+    from ehsg import bounded
+    from ehsg.brief import PICTURES as BRIEF_PICTURES, brief_context, brief_fields
+    from ehsg.submission import check_template as check_for_ehsg, sample_context
+
+    template = REPO / "templates" / name
+    if "chart" in docxrender.template_fields(template, BRIEF_PICTURES):
+        apart = check_template(template, brief_fields(), BRIEF_PICTURES, sample_context(guide, brief_context))
+    else:
+        apart = check_template(template, context_fields(), PICTURES, sample_context(guide))
+    started = []
+    start = bounded.BoundedWorker.__init__
+
+    def counted(self, *args, **kwargs):
+        started.append(args[0].__name__)
+        start(self, *args, **kwargs)
+
+    monkeypatch.setattr(bounded.BoundedWorker, "__init__", counted)
+    assert check_for_ehsg(template, guide) == apart
+    assert started == ["_check_in_two_steps"]
