@@ -58,9 +58,10 @@ class Rendering:
         _shared_libraries()
         self._worker = BoundedWorker(_prepare_and_render, (sorted(self.pictures),), RENDER_MEMORY,
                                      prepare=_load_libraries)
-        # `template` may be a function giving the file (a packaged template), asked once the worker has started
-        self.template = Path(template() if callable(template) else template)
+        self.template: Path | None = None
         try:
+            # `template` may be a function giving the file (a packaged template), asked once the worker has started
+            self.template = Path(template() if callable(template) else template)
             pkg, self.label = _inspected(self.template)
         except Exception as e:  # the template is missing, unreadable or refused
             self._refusal = e

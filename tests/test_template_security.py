@@ -366,3 +366,21 @@ def test_check_template_needs_one_worker_and_answers_as_the_separate_checks(guid
     monkeypatch.setattr(bounded.BoundedWorker, "__init__", counted)
     assert check_for_ehsg(template, guide) == apart
     assert started == ["_check_in_two_steps"]
+
+
+def test_a_template_found_once_the_worker_runs_is_inspected_as_any_other(tmp_path):
+    """Rendering may be given a function finding the template (a packaged one); what it gives, or raises, is
+    handled as a template file given directly: used when it passes, held and raised by `render` when not."""
+    good = _small_template(tmp_path / "good.docx", ["{{ x }}"])
+    with docxrender.Rendering(lambda: good) as rendering:
+        rendering.render({"x": "found"}, tmp_path / "out.docx")
+    assert [p.text for p in Document(tmp_path / "out.docx").paragraphs] == ["found"]
+
+    def missing():
+        raise FileNotFoundError("no packaged template")
+
+    with docxrender.Rendering(missing) as rendering:
+        assert rendering._worker is None  # stopped at once
+        with pytest.raises(FileNotFoundError):
+            rendering.render({"x": "a"}, tmp_path / "none.docx")
+    assert not (tmp_path / "none.docx").exists()
