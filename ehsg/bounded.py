@@ -58,6 +58,7 @@ class BoundedWorker:
         mp = multiprocessing.get_context("spawn")
         self._from_worker, to_parent = mp.Pipe(duplex=False)
         from_parent, self._to_worker = mp.Pipe(duplex=False)
+        _widen(self._to_worker.fileno())
         self._process = mp.Process(target=_serve, daemon=True, args=(
             to_parent, from_parent, (self._from_worker, self._to_worker), target, args, memory, prepare))
         self._process.start()
