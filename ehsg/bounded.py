@@ -1,7 +1,8 @@
 """Running a parser of untrusted input in a worker process, stopped at a deadline and at a memory bound.
 
 A template that loops for ever, or a PDF whose pages unpack to gigabytes, then stops the worker, never
-ehsg itself (nor the web app serving other people).
+ehsg itself (nor the web app serving other people). The worker is forked only from a process running one
+thread; the web app, which serves pages from threads, starts a fresh interpreter instead.
 """
 
 from __future__ import annotations
@@ -40,20 +41,26 @@ class BoundedWorker:
     it uses when it starts (on Linux). Each `receive(seconds)` waits at most `seconds`; a MemoryError in the
     worker, a worker killed by the bound, or the deadline raise LimitExceeded. Leaving the `with` block (or
     `stop()`) kills the worker if it still runs; a worker whose parent is gone stops at its next `receive()`.
+
+    `prepare()`, when given, runs in the worker before its memory bound is set (it loads the libraries the
+    target needs, while the caller goes on with its own work): the bound then counts the target's work only.
+    The worker is forked where that is safe (can_fork); otherwise (Windows, or a process running other threads,
+    such as the web app) it is a fresh interpreter, slower to start, with the same deadline and memory bound.
     """
 
-    def __init__(self, target, args: tuple, memory: int):
-        if hasattr(os, "fork"):
-            self._process, self._from_worker, self._to_worker = _Forked(target, args, memory), None, None
+    def __init__(self, target, args: tuple, memory: int, prepare=None):
+        if can_fork():
+            self._process = _Forked(target, args, memory, prepare)
             self._from_worker, self._to_worker = self._process.from_worker, self._process.to_worker
             return
-        import multiprocessing  # where there is no fork (Windows): a fresh interpreter, which takes longer
+        import multiprocessing  # a fresh interpreter, which takes longer to start
 
         mp = multiprocessing.get_context("spawn")
         self._from_worker, to_parent = mp.Pipe(duplex=False)
         from_parent, self._to_worker = mp.Pipe(duplex=False)
+        _widen(self._to_worker.fileno())
         self._process = mp.Process(target=_serve, daemon=True, args=(
-            to_parent, from_parent, (self._from_worker, self._to_worker), target, args, memory))
+            to_parent, from_parent, (self._from_worker, self._to_worker), target, args, memory, prepare))
         self._process.start()
         to_parent.close()
         from_parent.close()
@@ -89,20 +96,52 @@ class BoundedWorker:
         self._to_worker.close()
 
 
+def can_fork() -> bool:
+    """The worker may be forked from here: Linux, and no other thread running in this process.
+
+    A thread holding a lock (Python's, or the C library's) at the fork would leave that lock held for ever in
+    the worker, which could then hang at its first use of it: a web app serving pages from threads gets a fresh
+    interpreter instead. The threads are counted by the system (/proc/self/task), so a thread a library started
+    outside Python counts too; where they cannot be counted, by Python.
+    """
+    import sys
+
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        import threading
+
+        return threading.active_count() == 1
+
+
+def _widen(fd: int) -> None:
+    """A pipe that holds a whole template (1 MiB, the system's usual limit): the caller's `send` returns at once
+    even while the worker is still loading its libraries."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # the pipe keeps its size: a larger send waits for the worker
+        pass
+
+
 class _Forked:
     """A forked worker (the `Process` interface BoundedWorker uses), talking through two pipes of its own.
 
     Lighter than multiprocessing, which a build would otherwise load before it could start its worker."""
 
-    def __init__(self, target, args: tuple, memory: int):
+    def __init__(self, target, args: tuple, memory: int, prepare=None):
         from_worker, to_parent = os.pipe()
         from_parent, to_worker = os.pipe()
+        _widen(to_worker)
         self.pid = os.fork()
         if self.pid == 0:  # the worker: it never returns into the caller's code, and leaves without teardown
             try:
                 os.close(from_worker)
                 os.close(to_worker)
-                _serve(_End(to_parent), _End(from_parent), (), target, args, memory)
+                _serve(_End(to_parent), _End(from_parent), (), target, args, memory, prepare)
             finally:
                 os._exit(0)
         os.close(to_parent)
@@ -190,9 +229,11 @@ class _Channel:
         return self._from_parent.recv()
 
 
-def _serve(to_parent, from_parent, parent_ends, target, args, memory: int) -> None:
+def _serve(to_parent, from_parent, parent_ends, target, args, memory: int, prepare=None) -> None:
     for end in parent_ends:  # the parent's ends, inherited: closed, so a parent that is gone is seen as gone
         end.close()
+    if prepare is not None:
+        prepare()
     _limit_memory(memory)
     try:
         outcome = ("ok", target(_Channel(to_parent, from_parent), *args))

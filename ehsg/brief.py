@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import CheckReport
-from .guide import Guide, packaged_guides_dir
-from .outputs import refuse_overwriting_inputs
 from .submission import DRAFT_BANNER, BuildResult, _Warnings, checked, xml_safe
+
+if TYPE_CHECKING:  # imported where used: a briefing starts its template's worker before loading them
+    from .check import CheckReport
+    from .guide import Guide
 
 PICTURES = frozenset({"chart"})  # where the briefing's template holds {{ chart }}, ehsg places the chart
 
 
 def default_brief_template() -> Path:
+    from .guide import packaged_guides_dir
+
     return packaged_guides_dir().parent / "templates" / "briefing.docx"
 
 
@@ -82,18 +86,28 @@ def brief_context(report: CheckReport, guide: Guide, draft: bool = False, date: 
     return ctx, list(warnings)
 
 
-def build_brief(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
-                draft: bool = False, date: str = "") -> BuildResult:
-    """Check the workbook, then write the briefing; refuses (writes nothing) on errors unless draft."""
+def start_brief(template: str | Path | None = None):
+    """The briefing's template made ready in its bounded worker (docxrender.Rendering) while the caller does
+    other work (loads the guide data); give it to build_brief, and end it with `with`."""
     from .docxrender import Rendering
 
+    return Rendering(Path(template) if template else default_brief_template, PICTURES)
+
+
+def build_brief(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,
+                draft: bool = False, date: str = "", rendering=None) -> BuildResult:
+    """Check the workbook, then write the briefing; refuses (writes nothing) on errors unless draft.
+    `rendering`: start_brief(template), when it was started earlier."""
+    from .outputs import refuse_overwriting_inputs
+
     refuse_overwriting_inputs(output, [workbook] + ([template] if template else []))
-    template_path = Path(template) if template else default_brief_template()
-    # the template made ready in its worker while the workbook is checked and the chart drawn
-    with Rendering(template_path, frozenset({"chart"})) as rendering:
-        report = checked(workbook, guide, draft)
-        context, warnings = brief_context(report, guide, draft, date)
-        with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
-            chart = render_chart(report, guide, Path(tmp) / "profile.png")
-            rendering.render(context, Path(output), images={"chart": chart})
+    if rendering is None:
+        with start_brief(template) as rendering:
+            return build_brief(workbook, output, guide, template, draft, date, rendering)
+    # the template is made ready in its worker while the workbook is checked and the chart drawn
+    report = checked(workbook, guide, draft)
+    context, warnings = brief_context(report, guide, draft, date)
+    with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
+        chart = render_chart(report, guide, Path(tmp) / "profile.png")
+        rendering.render(context, Path(output), images={"chart": chart})
     return BuildResult(Path(output), report, tuple(report.warnings) + tuple(warnings))

@@ -47,11 +47,12 @@ def build(file, output, template_file, draft, date, guide_dir):
 @friendly
 def brief(file, output, template_file, draft, date, guide_dir):
     """For a director or a scrutiny committee; it is not the national form (that is 'ehsg build')."""
-    from .brief import build_brief
+    from .brief import build_brief, start_brief
 
-    guide = guide_for_document(file, output, template_file, "brief", guide_dir)
-    result = write_document(output, [file, template_file], lambda path: build_brief(
-        file, path, guide, template=template_file, draft=draft, date=date))
+    with start_brief(template_file) as rendering:  # the template made ready while the guide data loads
+        guide = guide_for_document(file, output, template_file, "brief", guide_dir)
+        result = write_document(output, [file, template_file], lambda path: build_brief(
+            file, path, guide, template=template_file, draft=draft, date=date, rendering=rendering))
     for p in (result.report.errors if draft else []) + list(result.warnings):
         click.echo(f"  {p}", err=True)
     click.echo(f"Wrote {output}: briefing for {result.report.assessment.area or 'area not given'}.")

@@ -5,21 +5,20 @@ its parts (no macros, no external or pulled-in content, no fetching fields) befo
 Rendering runs in a worker process with a deadline and a memory bound, with plain values only: pictures are
 placed by ehsg after rendering, where the template has a paragraph holding only `{{ name }}`.
 
-A build starts its worker (`Rendering`) before it reads the workbook: the worker loads docxtpl and opens,
-checks and compiles the inspected template while ehsg checks the workbook, then renders once it is given the
-values. Only the worker imports Jinja, docxtpl and what runs them (ehsg.docxworker).
+A build starts its worker (`Rendering`) first of all: the worker loads Jinja and docxtpl while ehsg inspects
+the template, then opens, checks and compiles the inspected template while ehsg checks the workbook, and renders
+once it is given the values. Only the worker imports Jinja, docxtpl and what runs them (ehsg.docxworker); this
+module imports little, so that the worker starts early.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import TemplateError
-from .office.docxparts import check_parts
-from .office.package import DOCX, inspect_package
-from .outputs import atomic_write_bytes
 from .problems import Problem, Problems
 
 # Seconds a template may take to render, and memory the rendering may use beyond what is already in use.
@@ -45,22 +44,34 @@ class Rendering:
     checks meanwhile is reported first, as when the template is looked at last); only a template that passed
     the inspection reaches the worker, which opens it with docxtpl and checks every part, then waits for the
     values. `pictures` are the names `render` will be given images for.
+
+    The worker is started before the inspection, to load its libraries meanwhile; it is given the template's
+    bytes (those inspected, never the file again) once they passed, and is ended at once if they did not.
     """
 
-    def __init__(self, template: Path, pictures: frozenset[str] = frozenset()):
-        self.template, self.pictures = Path(template), frozenset(pictures)
+    def __init__(self, template: Path | Callable[[], Path], pictures: frozenset[str] = frozenset()):
+        from .bounded import BoundedWorker, LimitExceeded
+
+        self.pictures = frozenset(pictures)
         self._refusal: BaseException | None = None
-        self._worker = None
         self._used = False
+        _shared_libraries()
+        self._worker = BoundedWorker(_prepare_and_render, (sorted(self.pictures),), RENDER_MEMORY,
+                                     prepare=_load_libraries)
+        self.template: Path | None = None
         try:
+            # `template` may be a function giving the file (a packaged template), asked once the worker has started
+            self.template = Path(template() if callable(template) else template)
             pkg, self.label = _inspected(self.template)
         except Exception as e:  # the template is missing, unreadable or refused
             self._refusal = e
+            self._worker.stop()
+            self._worker = None
             return
-        from .bounded import BoundedWorker
-
-        self._worker = BoundedWorker(_prepare_and_render, (pkg.data, self.label, sorted(self.pictures)),
-                                     RENDER_MEMORY)
+        try:
+            self._worker.send((pkg.data, self.label))
+        except LimitExceeded:  # the worker is gone already: `render` reports it
+            pass
 
     def __enter__(self) -> Rendering:
         return self
@@ -82,6 +93,8 @@ class Rendering:
                             "the rendering was started for")
         if self._refusal is not None:
             raise self._refusal
+        from .outputs import atomic_write_bytes
+
         pictures = {name: Path(path).read_bytes() for name, path in (images or {}).items()}
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         epoch = epoch if epoch.isdigit() else None  # unset or not a number of seconds: fixed dates
@@ -135,6 +148,56 @@ def check_template(template: str | Path, provided: set[str], pictures: frozenset
     return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
 
 
+class TemplateCheck:
+    """check_template in steps, in one bounded worker, for a template whose use shows in the fields it uses.
+
+    Started, the worker loads its libraries and finds the fields (as template_fields(template, probe) does)
+    while the caller makes its sample; `fields()` waits for them; `finish(provided, pictures, sample)` has the
+    worker check the template and render it on trial, as check_template does. Each step has RENDER_SECONDS.
+    A template refused by the inspection raises TemplateError at once; the `with` block ends the worker.
+    """
+
+    def __init__(self, template: str | Path, probe: frozenset[str]):
+        from .bounded import BoundedWorker
+
+        self.template = Path(template)
+        pkg, self.label = _inspected(self.template)
+        _shared_libraries()
+        self._worker = BoundedWorker(_check_in_two_steps, (pkg.data, self.label, sorted(probe)), RENDER_MEMORY,
+                                     prepare=_load_libraries)
+
+    def __enter__(self) -> TemplateCheck:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._worker.stop()
+
+    def fields(self) -> set[str]:
+        """The fields the template uses; raises TemplateError for a template that cannot be used."""
+        kind, payload = self._step(None)
+        return set(payload)
+
+    def finish(self, provided: set[str], pictures: frozenset[str], sample: dict | None) -> dict:
+        """As check_template(template, provided, pictures, sample); after fields(), once."""
+        if sample is not None:
+            check_plain(sample)
+        used = set(self._step(({"sample": sample, "provided": sorted(provided)}, dict.fromkeys(pictures, b"")))[1])
+        return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
+
+    def _step(self, message):
+        from .bounded import LimitExceeded
+
+        try:
+            if message is not None:
+                self._worker.send(message)
+            kind, payload = self._worker.receive(RENDER_SECONDS)
+        except LimitExceeded as e:
+            kind, payload = "problems", [_limit_problem(e, self.label)]
+        if kind == "problems":
+            raise _error(self.template, payload)
+        return kind, payload
+
+
 def check_plain(value, where: str = "context", depth: int = 0) -> None:
     """Templates receive plain values only (text, numbers, lists, dicts): never a live object."""
     if depth > 50:
@@ -157,6 +220,9 @@ def check_plain(value, where: str = "context", depth: int = 0) -> None:
 # --- Inspection, before any parser of Word documents sees the file ---------------------------------------
 
 def _inspected(template: Path):
+    from .office.docxparts import check_parts
+    from .office.package import DOCX, inspect_package
+
     template = Path(template)
     label = template.name
     problems = Problems()
@@ -197,8 +263,26 @@ def _limit_problem(e, label: str) -> Problem:
                    "finishing (it used more memory than allowed?); nothing was written.")
 
 
+def _shared_libraries() -> None:
+    """What this process and the worker both load, loaded here before the worker starts, so that it inherits
+    them rather than loading them again (it would load them first thing; here they are needed soon after):
+    zipfile for the template's inspection, pickle for what is sent to the worker, lxml for python-docx in the
+    worker and for the workbook's reader here."""
+    import pickle  # noqa: F401
+
+    import lxml.etree  # noqa: F401
+
+    from .office import package  # noqa: F401
+
+
+def _load_libraries():
+    from .docxworker import load  # imported in the worker, not before it starts
+
+    load()
+
+
 def _prepare_and_render(channel, *args):
-    from .docxworker import prepare_and_render  # imported in the worker, not before it starts
+    from .docxworker import prepare_and_render
 
     return prepare_and_render(channel, *args)
 
@@ -207,3 +291,9 @@ def _check(*args):
     from .docxworker import check
 
     return check(*args)
+
+
+def _check_in_two_steps(channel, *args):
+    from .docxworker import check_in_two_steps
+
+    return check_in_two_steps(channel, *args)

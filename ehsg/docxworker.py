@@ -9,7 +9,9 @@ worker, never by the process that starts it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import os
 import re
 import zipfile
 
@@ -20,12 +22,25 @@ from .terminal import quoted
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _PARA_MARK = re.compile(r"\{#ehsg:p(\d+)#\}")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # a paragraph, as docxtpl's resolve_listing finds it
+_LISTING_CHARS = re.compile(r"[\t\a\n\f]")  # what docxtpl's resolve_listing rewrites in a paragraph
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
 def check(data, label, job, pictures):
     """check-template's work: ("ok", the fields the template uses) or ("problems", [...])."""
     return _reported(label, _check_job, data, label, job, pictures)
+
+
+def check_in_two_steps(channel, data, label, probe):
+    """check-template's work in one worker: ("fields", the fields used with the `probe` picture names) sent;
+    then, given (job, pictures), check's answer for them."""
+    kind, fields = check(data, label, {"sample": None, "provided": []}, dict.fromkeys(probe, b""))
+    if kind == "problems":
+        return kind, fields
+    channel.send(("fields", fields))
+    job, pictures = channel.receive()
+    return check(data, label, job, pictures)
 
 
 def _reported(label, step, *args):
@@ -38,9 +53,22 @@ def _reported(label, step, *args):
         return "problems", [_problem_from(e, label)]
 
 
-def prepare_and_render(channel, data, label, picture_names):
-    """The worker of a Rendering: the template opened and checked, then ("ready", None) sent; once the values
-    arrive, the document rendered."""
+def load() -> None:
+    """The libraries a render uses, loaded before the worker is given its template (and before its memory
+    bound is set): Jinja (through the sandbox), docxtpl, python-docx, lxml."""
+    import docx.shared  # noqa: F401
+    import docx.text.paragraph  # noqa: F401
+    import jinja2.meta  # noqa: F401
+
+    from . import templatebox  # noqa: F401
+
+    _template_class()
+
+
+def prepare_and_render(channel, picture_names):
+    """The worker of a Rendering: once given the inspected template (its bytes and label), the template opened
+    and checked, then ("ready", None) sent; once the values arrive, the document rendered."""
+    data, label = channel.receive()
     kind, prepared = _reported(label, _prepared, data, label, picture_names)
     if kind == "problems":
         return kind, prepared
@@ -124,6 +152,7 @@ def _template_line(e: BaseException) -> int | None:
     return frames[-1].lineno if frames else None
 
 
+@functools.cache
 def _template_class():
     from docx.opc.oxml import parse_xml
     from docxtpl import DocxTemplate
@@ -188,6 +217,15 @@ def _template_class():
             # The template's own `{_{` stands for a literal `{{`; data never matches (its braces are references).
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             return self.resolve_listing(xml)
+
+        def resolve_listing(self, xml):
+            # docxtpl rewrites tabs, line breaks, \a and \f in each paragraph's text, and gives any other paragraph
+            # back unchanged: only paragraphs holding one go through it (the same paragraphs, the same result).
+            if not _LISTING_CHARS.search(xml):
+                return xml
+            resolve = super(Template, self).resolve_listing
+            return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING_CHARS.search(m.group(0)) else m.group(0),
+                                  xml)
 
         def render_properties(self, context, jinja_env=None):
             plain = templatebox.properties_sandbox(jinja_env)
@@ -277,11 +315,9 @@ def _check_job(data, label, job, pictures) -> list[str]:
 
 
 def _rendered(tpl, env, label, context, pictures, epoch) -> bytes:
-    import secrets
-
     with zipfile.ZipFile(tpl.template_file) as z:
         had_properties = "docProps/core.xml" in z.namelist()
-    nonce = "".join(str(secrets.randbelow(10)) for _ in range(24))
+    nonce = f"{int.from_bytes(os.urandom(16), 'big') % 10 ** 24:024d}"  # 24 random digits
     markers = {name: f"EHSG-PICTURE-{nonce}-{i}" for i, name in enumerate(sorted(pictures))}
     tpl.render({**context, **markers}, jinja_env=env, autoescape=True)
     _place_pictures(tpl, markers, pictures)

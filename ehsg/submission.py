@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import RefusedError
-from .guide import Guide, packaged_guides_dir
 from .problems import Problem
 from .xmlsafe import xml_safe
 
 if TYPE_CHECKING:
     from .check import CheckReport
+    from .guide import Guide
 
 DRAFT_BANNER = "DRAFT – not valid for submission"
 
 
 
 def default_template() -> Path:
+    from .guide import packaged_guides_dir  # imported here: a build starts its worker before loading the guide
+
     here = packaged_guides_dir().parent / "templates" / "submission.docx"
     return here
 
@@ -173,8 +175,8 @@ def context_fields() -> set[str]:
 PICTURES = frozenset()  # the form has no picture; the briefing's template holds {{ chart }}
 
 
-def sample_context(guide: Guide, context=None) -> dict:
-    """What a build from a blank workbook gives a template: check-template renders with it to find faults."""
+def blank_report(guide: Guide) -> CheckReport:
+    """The check of a blank workbook: what sample contexts are made from."""
     import tempfile
 
     from .check import check_file
@@ -182,8 +184,7 @@ def sample_context(guide: Guide, context=None) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="ehsg-") as tmp:
         blank = write_template(guide, Path(tmp) / "blank.xlsx")
-        report = check_file(blank, guide)
-    return (context or build_context)(report, guide, True)[0]
+        return check_file(blank, guide)
 
 
 def start_submission(template: str | Path | None = None):
@@ -191,7 +192,7 @@ def start_submission(template: str | Path | None = None):
     other work (loads the guide data); give it to build_submission, and end it with `with`."""
     from .docxrender import Rendering
 
-    return Rendering(Path(template) if template else default_template())
+    return Rendering(Path(template) if template else default_template)
 
 
 def build_submission(workbook: str | Path, output: str | Path, guide: Guide, template: str | Path | None = None,

@@ -19,7 +19,7 @@ class DocumentKind:
     bundled: str        # the template ehsg ships for it
     fields: frozenset[str]
     pictures: frozenset[str]
-    sample: Callable[[Guide], dict]   # what making it from a blank workbook gives the template
+    context: Callable   # (check report, guide, draft) -> (what the template is given, warnings)
 
     @property
     def described(self) -> str:
@@ -57,17 +57,16 @@ class TemplateCheck:
                 f"--kind {' or --kind '.join(rest)}.")
 
 
-def _submission_sample(guide: Guide) -> dict:
-    from .submission import sample_context
+def _submission_context(report, guide: Guide, draft: bool = True) -> tuple[dict, list]:
+    from .submission import build_context
 
-    return sample_context(guide)
+    return build_context(report, guide, draft)
 
 
-def _briefing_sample(guide: Guide) -> dict:
+def _briefing_context(report, guide: Guide, draft: bool = True) -> tuple[dict, list]:
     from .brief import brief_context
-    from .submission import sample_context
 
-    return sample_context(guide, brief_context)
+    return brief_context(report, guide, draft)
 
 
 SAMPLE_AREAS = ("Area A", "Area B")
@@ -82,23 +81,17 @@ def comparison_sample_context(report, guide: Guide, draft: bool = True, date: st
     return context(c, guide), []
 
 
-def _comparison_sample(guide: Guide) -> dict:
-    from .submission import sample_context
-
-    return sample_context(guide, comparison_sample_context)
-
-
 def _kinds() -> dict[str, DocumentKind]:
     from .brief import PICTURES as BRIEF_PICTURES, brief_fields
     from .submission import PICTURES, context_fields
 
     kinds = (
         DocumentKind("submission", "the national form", "ehsg build", "templates/submission.docx",
-                     frozenset(context_fields()), PICTURES, _submission_sample),
+                     frozenset(context_fields()), PICTURES, _submission_context),
         DocumentKind("briefing", "the briefing", "ehsg brief", "templates/briefing.docx",
-                     frozenset(brief_fields()), BRIEF_PICTURES, _briefing_sample),
+                     frozenset(brief_fields()), BRIEF_PICTURES, _briefing_context),
         DocumentKind("comparison", "the comparison", "ehsg compare -o FILE.docx", "templates/comparison.docx",
-                     COMPARISON_FIELDS, COMPARISON_PICTURES, _comparison_sample),
+                     COMPARISON_FIELDS, COMPARISON_PICTURES, comparison_sample_context),
     )
     return {k.name: k for k in kinds}
 
@@ -132,16 +125,19 @@ def check_template(path: str | Path, guide: Guide, kind: str | None = None) -> T
     render with the values of a blank workbook) raises TemplateError with each problem located.
     """
     from . import docxrender
+    from .submission import blank_report
 
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown template kind {kind!r}")
     every_picture = frozenset().union(*(k.pictures for k in KINDS.values()))
-    candidates = kinds_of(docxrender.template_fields(Path(path), every_picture))
-    if kind is not None:
-        how, chosen = "given", KINDS[kind]
-    elif len(candidates) == 1:
-        how, chosen = "told", KINDS[candidates[0]]
-    else:  # the national form, the template most often restyled, unless its fields point elsewhere
-        how, chosen = "assumed", KINDS[(candidates or KIND_NAMES)[0]]
-    found = docxrender.check_template(path, set(chosen.fields), chosen.pictures, chosen.sample(guide))
+    with docxrender.TemplateCheck(path, every_picture) as checking:
+        report = blank_report(guide)  # made while the worker loads its libraries and finds the template's fields
+        candidates = kinds_of(checking.fields())
+        if kind is not None:
+            how, chosen = "given", KINDS[kind]
+        elif len(candidates) == 1:
+            how, chosen = "told", KINDS[candidates[0]]
+        else:  # the national form, the template most often restyled, unless its fields point elsewhere
+            how, chosen = "assumed", KINDS[(candidates or KIND_NAMES)[0]]
+        found = checking.finish(set(chosen.fields), chosen.pictures, chosen.context(report, guide, True)[0])
     return TemplateCheck(chosen, how, candidates, tuple(found["unknown"]), tuple(found["unused"]))

@@ -7,7 +7,10 @@ import time
 
 import pytest
 
-from ehsg.bounded import BoundedWorker, LimitExceeded, run_bounded
+from ehsg.bounded import BoundedWorker, LimitExceeded, can_fork, run_bounded
+
+_STATE: list[str] = []   # changed by a test in this process: a forked worker sees the change, a fresh one does not
+_BALLAST: list[bytes] = []
 
 
 def _double(x):
@@ -27,6 +30,18 @@ def _sleep(channel, seconds):
 
 def _hog(channel):
     return b"x" * (600 * 1024 * 1024)
+
+
+def _state():
+    return list(_STATE)
+
+
+def _load_ballast():
+    _BALLAST.append(b"x" * (300 * 1024 * 1024))
+
+
+def _ballast_then(channel, size):
+    return len(_BALLAST[0]) + len(b"y" * size)
 
 
 def _pid_then_wait(channel):
@@ -101,3 +116,72 @@ def test_without_fork_a_fresh_interpreter_does_the_same(monkeypatch):
         assert worker.receive(60) == "ready"
         worker.send([1])
         assert worker.receive(60) == ([1], [1])
+
+
+def test_a_threaded_caller_gets_a_fresh_interpreter_with_the_same_bounds():
+    """A fork while another thread holds a lock can leave the worker hung: a process running threads (the web
+    app serves pages from threads) starts a fresh interpreter instead, with the same deadline and memory bound."""
+    import threading
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    _STATE.append("changed after the start")
+    try:
+        assert not can_fork()
+        assert run_bounded(_state, (), 60, 512 * 1024 * 1024) == []  # a fork would have seen the change
+        with BoundedWorker(_echo_twice, ("ready",), 512 * 1024 * 1024) as worker:
+            assert worker.receive(60) == "ready"
+            worker.send({"values": [1, "two"]})
+            assert worker.receive(60) == ({"values": [1, "two"]},) * 2
+        with BoundedWorker(_sleep, (30,), 512 * 1024 * 1024) as worker:
+            with pytest.raises(LimitExceeded) as e:
+                worker.receive(0.5)
+            assert e.value.kind == "time"
+        with BoundedWorker(_hog, (), 100 * 1024 * 1024) as worker:
+            with pytest.raises(LimitExceeded) as e:
+                worker.receive(60)
+            assert e.value.kind == "memory"
+    finally:
+        _STATE.clear()
+        release.set()
+        thread.join()
+
+
+def test_a_lone_thread_forks_its_worker():
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = ("import sys\n"
+            "sys.path.insert(0, sys.argv[1])\n"
+            "import test_bounded\n"
+            "from ehsg.bounded import can_fork, run_bounded\n"
+            "test_bounded._STATE.append('forked')\n"
+            "print(can_fork(), run_bounded(test_bounded._state, (), 30, 256 * 1024 * 1024))\n")
+    res = subprocess.run([sys.executable, "-c", code, str(REPO / "tests")], capture_output=True, text=True,
+                         timeout=60, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert res.stdout.split("\n")[0] == "True ['forked']", res.stderr
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_what_prepare_loads_is_not_counted_in_the_memory_bound(threaded):
+    """prepare() runs before the bound is set (the libraries a render needs); the target's work is bounded."""
+    import threading
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    if threaded:
+        thread.start()
+    try:
+        with BoundedWorker(_ballast_then, (10 * 1024 * 1024,), 100 * 1024 * 1024, prepare=_load_ballast) as worker:
+            assert worker.receive(60) == 310 * 1024 * 1024
+        with BoundedWorker(_ballast_then, (200 * 1024 * 1024,), 100 * 1024 * 1024, prepare=_load_ballast) as worker:
+            with pytest.raises(LimitExceeded) as e:
+                worker.receive(60)
+            assert e.value.kind == "memory"
+    finally:
+        release.set()
+        if threaded:
+            thread.join()

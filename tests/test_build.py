@@ -347,6 +347,30 @@ def test_jinja_and_docxtpl_are_loaded_only_in_the_render_worker(tmp_path):
     assert Document(tmp_path / "out.docx").paragraphs
 
 
+@pytest.mark.parametrize("command", ["build", "brief"])
+def test_the_template_worker_starts_before_the_guide_and_the_reader_load(command, tmp_path):
+    """The worker's libraries take longest to load: it starts first, and inherits what both processes use."""
+    code = ("import sys\n"
+            "from click.testing import CliRunner\n"
+            "import ehsg.bounded\n"
+            "from ehsg.cli import main\n"
+            "seen = []\n"
+            "start = ehsg.bounded.BoundedWorker.__init__\n"
+            "def started(self, *args, **kwargs):\n"
+            "    seen.append(sorted(m for m in ('ehsg.guide', 'ehsg.reader', 'ehsg.check', 'lxml.etree', 'zipfile')\n"
+            "                       if m in sys.modules))\n"
+            "    start(self, *args, **kwargs)\n"
+            "ehsg.bounded.BoundedWorker.__init__ = started\n"
+            f"res = CliRunner().invoke(main, [{command!r}, {str(REPO / 'examples' / 'sefton-2022.xlsx')!r}, '-o', "
+            f"{str(tmp_path / 'out.docx')!r}])\n"
+            "assert res.exit_code == 0, res.output\n"
+            "print(seen)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "[['lxml.etree', 'zipfile']]"
+
+
 @pytest.mark.skipif(not soffice(), reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_the_submission_to_pdf(built, tmp_path):
     result, _ = built

@@ -287,3 +287,102 @@ def test_a_rendering_started_early_holds_the_templates_refusal_until_it_renders(
     with docxrender.Rendering(good) as rendering:
         rendering.render({"x": "once"}, tmp_path / "out.docx")
     assert [p.text for p in Document(tmp_path / "out.docx").paragraphs] == ["once"]
+
+
+def _in_a_thread(work):
+    """work() run from a second thread, as the web app runs it: (its result, None) or (None, its exception)."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as e:  # handed to the test
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(300)
+    return outcome.get("result"), outcome.get("error")
+
+
+def test_a_build_from_a_thread_is_the_same_document_and_as_bounded(guide, tmp_path, monkeypatch):
+    """A process running threads starts its worker as a fresh interpreter (never a fork): same bytes, same bounds."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_submission(EXAMPLE, tmp_path / "main.docx", guide)
+    _, error = _in_a_thread(lambda: build_submission(EXAMPLE, tmp_path / "thread.docx", guide))
+    assert error is None
+    assert (tmp_path / "thread.docx").read_bytes() == (tmp_path / "main.docx").read_bytes()
+    monkeypatch.setattr(docxrender, "RENDER_SECONDS", 5)
+    loop = "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}{% endfor %}" \
+           "{% endfor %}{% endfor %}"
+    slow = _small_template(tmp_path / "slow.docx", [loop])
+    _, error = _in_a_thread(lambda: render_docx(slow, {}, tmp_path / "slow-out.docx"))
+    assert isinstance(error, TemplateError) and [p.code for p in error.problems] == ["template-too-slow"]
+    assert not (tmp_path / "slow-out.docx").exists()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["<w:p>", '<w:p w:rsidR="00A1">']),
+                          st.sampled_from(["", "<w:pPr><w:jc w:val=\"center\"/></w:pPr>"]),
+                          st.lists(st.text(alphabet="ab \t\n\a\f&;", max_size=8), max_size=3),
+                          st.booleans()), max_size=6))
+def test_only_paragraphs_with_tabs_or_breaks_go_through_docxtpls_listing_rewrite(paragraphs):
+    """The render skips docxtpl's rewrite for paragraphs it would give back unchanged: the result is the same."""
+    from docxtpl import DocxTemplate
+
+    from ehsg.docxworker import _template_class
+
+    xml = ""
+    for opening, properties, texts, boxed in paragraphs:
+        runs = "".join(f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{t}</w:t></w:r>' for t in texts)
+        inner = f"<w:r><w:txbxContent><w:p><w:r><w:t>in\tbox</w:t></w:r></w:p></w:txbxContent></w:r>" if boxed else ""
+        xml += f"{opening}{properties}{inner}{runs}</w:p><w:tbl>\n</w:tbl>"
+    ours = _template_class().resolve_listing(object.__new__(_template_class()), xml)
+    assert ours == DocxTemplate.resolve_listing(object.__new__(DocxTemplate), xml)
+
+
+@pytest.mark.parametrize("name", ["submission.docx", "briefing.docx", "comparison.docx"])
+def test_check_template_needs_one_worker_and_answers_as_the_separate_checks(guide, name, monkeypatch):
+    """The fields, then the check and trial render, in one worker (its libraries loaded once) while the sample
+    is made: the same answer as finding the fields and checking in two workers."""
+    from ehsg import bounded
+    from ehsg.submission import blank_report
+    from ehsg.templatecheck import KINDS, check_template as check_for_ehsg, kinds_of
+
+    template = REPO / "templates" / name
+    every_picture = frozenset().union(*(k.pictures for k in KINDS.values()))
+    (kind,) = kinds_of(docxrender.template_fields(template, every_picture))
+    chosen = KINDS[kind]
+    apart = check_template(template, set(chosen.fields), chosen.pictures,
+                           chosen.context(blank_report(guide), guide, True)[0])
+    started = []
+    start = bounded.BoundedWorker.__init__
+
+    def counted(self, *args, **kwargs):
+        started.append(args[0].__name__)
+        start(self, *args, **kwargs)
+
+    monkeypatch.setattr(bounded.BoundedWorker, "__init__", counted)
+    found = check_for_ehsg(template, guide)
+    assert found.kind is chosen and (list(found.unknown), list(found.unused)) == (apart["unknown"], apart["unused"])
+    assert started == ["_check_in_two_steps"]
+
+
+def test_a_template_found_once_the_worker_runs_is_inspected_as_any_other(tmp_path):
+    """Rendering may be given a function finding the template (a packaged one); what it gives, or raises, is
+    handled as a template file given directly: used when it passes, held and raised by `render` when not."""
+    good = _small_template(tmp_path / "good.docx", ["{{ x }}"])
+    with docxrender.Rendering(lambda: good) as rendering:
+        rendering.render({"x": "found"}, tmp_path / "out.docx")
+    assert [p.text for p in Document(tmp_path / "out.docx").paragraphs] == ["found"]
+
+    def missing():
+        raise FileNotFoundError("no packaged template")
+
+    with docxrender.Rendering(missing) as rendering:
+        assert rendering._worker is None  # stopped at once
+        with pytest.raises(FileNotFoundError):
+            rendering.render({"x": "a"}, tmp_path / "none.docx")
+    assert not (tmp_path / "none.docx").exists()
