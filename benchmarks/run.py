@@ -94,7 +94,10 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated figure names")
     parser.add_argument("--output", default=str(REPO / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
+    # A short job (a second or less) moves by a tenth either way from one run to the next on a shared machine,
+    # so it is run many times; the largest jobs, whose runs vary less against their length, fewer.
     repeats = 3 if args.quick else 5
+    short = 7 if args.quick else 21
     figures: list[Figure] = []
     # As installed, ehsg's modules are compiled once (pip does it); from a checkout they may not be, and with
     # PYTHONDONTWRITEBYTECODE set every measured run would compile them again.
@@ -106,7 +109,7 @@ def main() -> int:
             if args.only and job.name not in args.only.split(","):
                 continue
             job.prepare()
-            reps = max(1, repeats if job.repeats is None else min(repeats, job.repeats))
+            reps = max(1, short if job.repeats is None else min(repeats, job.repeats))
             seconds, mb, floor_s, floor_mb = measure_pair(job.command, job.floor, work, reps, job.repeats is None)
             fig = Figure(job.name, seconds, mb, job.floor_name, floor_s, floor_mb, job.target, job.limit)
             like = next((f for f in figures if f.name == job.memory_like), None)
@@ -116,12 +119,12 @@ def main() -> int:
             print(f"{fig.name:<28} {fig.seconds:7.3f} s {fig.peak_mb:6.1f} MB | floor ({fig.floor_name}) "
                   f"{fig.floor_seconds:7.3f} s {fig.floor_mb:6.1f} MB | ratio {fig.ratio:5.2f} | target: "
                   f"{fig.target} {fig.verdict}", flush=True)
-    write_results(Path(args.output), figures, repeats)
+    write_results(Path(args.output), figures, short, repeats)
     print(f"Wrote {args.output}")
     return 0
 
 
-def write_results(path: Path, figures: list[Figure], repeats: int) -> None:
+def write_results(path: Path, figures: list[Figure], short: int, repeats: int) -> None:
     import platform
 
     lines = [
@@ -129,7 +132,8 @@ def write_results(path: Path, figures: list[Figure], repeats: int) -> None:
         "",
         f"Measured by `python benchmarks/run.py` on {platform.machine()} with {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end, on "
-        f"{time.strftime('%Y-%m-%d')}. Each time is the median of {repeats} runs (fewer for the largest jobs) of a "
+        f"{time.strftime('%Y-%m-%d')}. Each time is the median of {short} runs of a fresh process for the "
+        f"short jobs and of {repeats} or fewer for the largest (merge, cohort), each run a "
         "fresh process, ehsg and its floor alternating after one warm-up of each; memory is the peak resident "
         "size. The ratio divides ehsg's time by the floor's, measured in the same run.",
         "",

@@ -80,8 +80,8 @@ def jobs(work: Path, python: str) -> list[Job]:
                        ehsg(python, "merge", str(partners), "-o", str(work / f"merged-{count}.xlsx")),
                        f"calamine reading the same {count} workbooks", [python, "-c", FLOOR_READ, str(partners)],
                        target, limit, prepare=lambda partners=partners, count=count: in_child(python, "make_partners", partners, count),
-                       repeats=3 if count < 100 else 2))
-    for count, target, limit, repeats in ((153, "grows linearly with areas", None, 3), (1000, "ratio ≤ 1.5", 1.5, 2),
+                       repeats=3 if count < 100 else 5))
+    for count, target, limit, repeats in ((153, "grows linearly with areas", None, 3), (1000, "ratio ≤ 1.5", 1.5, 5),
                                           (5000, "peak memory within 10% of the 1,000-area run", None, 1)):
         folder = work / f"cohort-{count}"
         out.append(Job(f"cohort ({count} areas)", ehsg(python, "cohort", str(folder), "--for", "coordinators", "--format", "json"),
