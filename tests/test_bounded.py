@@ -53,22 +53,32 @@ def test_run_bounded_returns_what_the_target_returns():
     assert run_bounded(_double, (21,), 30, 256 * 1024 * 1024) == 42
 
 
-def test_a_worker_talks_while_it_works():
-    with BoundedWorker(_echo_twice, ("ready",), 256 * 1024 * 1024) as worker:
-        assert worker.receive(30) == "ready"
+def _talks(memory: int, wait: float) -> None:
+    """A worker answers, is answered, and answers again."""
+    with BoundedWorker(_echo_twice, ("ready",), memory) as worker:
+        assert worker.receive(wait) == "ready"
         worker.send({"values": [1, "two"]})
-        assert worker.receive(30) == ({"values": [1, "two"]},) * 2
+        assert worker.receive(wait) == ({"values": [1, "two"]},) * 2
 
 
-def test_the_deadline_and_the_memory_bound_stop_the_worker():
-    with BoundedWorker(_sleep, (30,), 256 * 1024 * 1024) as worker:
+def _is_bounded(memory: int, wait: float) -> None:
+    """A worker past its deadline, and one past its memory bound (100 MB), are stopped and named as such."""
+    with BoundedWorker(_sleep, (30,), memory) as worker:
         with pytest.raises(LimitExceeded) as e:
             worker.receive(0.5)
         assert e.value.kind == "time"
     with BoundedWorker(_hog, (), 100 * 1024 * 1024) as worker:
         with pytest.raises(LimitExceeded) as e:
-            worker.receive(30)
+            worker.receive(wait)
         assert e.value.kind == "memory"
+
+
+def test_a_worker_talks_while_it_works():
+    _talks(256 * 1024 * 1024, 30)
+
+
+def test_the_deadline_and_the_memory_bound_stop_the_worker():
+    _is_bounded(256 * 1024 * 1024, 30)
 
 
 def test_leaving_the_block_ends_a_waiting_worker():
@@ -130,18 +140,8 @@ def test_a_threaded_caller_gets_a_fresh_interpreter_with_the_same_bounds():
     try:
         assert not can_fork()
         assert run_bounded(_state, (), 60, 512 * 1024 * 1024) == []  # a fork would have seen the change
-        with BoundedWorker(_echo_twice, ("ready",), 512 * 1024 * 1024) as worker:
-            assert worker.receive(60) == "ready"
-            worker.send({"values": [1, "two"]})
-            assert worker.receive(60) == ({"values": [1, "two"]},) * 2
-        with BoundedWorker(_sleep, (30,), 512 * 1024 * 1024) as worker:
-            with pytest.raises(LimitExceeded) as e:
-                worker.receive(0.5)
-            assert e.value.kind == "time"
-        with BoundedWorker(_hog, (), 100 * 1024 * 1024) as worker:
-            with pytest.raises(LimitExceeded) as e:
-                worker.receive(60)
-            assert e.value.kind == "memory"
+        _talks(512 * 1024 * 1024, 60)
+        _is_bounded(512 * 1024 * 1024, 60)
     finally:
         _STATE.clear()
         release.set()

@@ -333,42 +333,40 @@ def test_a_workbook_with_errors_is_reported_before_a_refused_template(example, t
 
 def test_jinja_and_docxtpl_are_loaded_only_in_the_render_worker(tmp_path):
     """The build's own process checks the workbook; only its bounded worker loads Jinja, docxtpl and python-docx."""
-    code = ("import sys\n"
-            "from click.testing import CliRunner\n"
-            "from ehsg.cli import main\n"
-            f"res = CliRunner().invoke(main, ['build', {str(REPO / 'examples' / 'sefton-2022.xlsx')!r}, '-o', "
-            f"{str(tmp_path / 'out.docx')!r}])\n"
-            "assert res.exit_code == 0, res.output\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'docxtpl', 'docx', 'markupsafe'}))\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
-    assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.strip() == "[]"
+    printed = _made_in_child(tmp_path, "build", "",
+                             "print(sorted({m.split('.')[0] for m in sys.modules} & {'jinja2', 'docxtpl', 'docx', "
+                             "'markupsafe'}))\n")
+    assert printed == "[]"
     assert Document(tmp_path / "out.docx").paragraphs
 
 
 @pytest.mark.parametrize("command", ["build", "brief"])
 def test_the_template_worker_starts_before_the_guide_and_the_reader_load(command, tmp_path):
     """The worker's libraries take longest to load: it starts first, and inherits what both processes use."""
-    code = ("import sys\n"
-            "from click.testing import CliRunner\n"
-            "import ehsg.bounded\n"
-            "from ehsg.cli import main\n"
-            "seen = []\n"
-            "start = ehsg.bounded.BoundedWorker.__init__\n"
-            "def started(self, *args, **kwargs):\n"
-            "    seen.append(sorted(m for m in ('ehsg.guide', 'ehsg.reader', 'ehsg.check', 'lxml.etree', 'zipfile')\n"
-            "                       if m in sys.modules))\n"
-            "    start(self, *args, **kwargs)\n"
-            "ehsg.bounded.BoundedWorker.__init__ = started\n"
+    printed = _made_in_child(tmp_path, command,
+                             "import ehsg.bounded\n"
+                             "seen = []\n"
+                             "start = ehsg.bounded.BoundedWorker.__init__\n"
+                             "def started(self, *args, **kwargs):\n"
+                             "    seen.append(sorted(m for m in ('ehsg.guide', 'ehsg.reader', 'ehsg.check', "
+                             "'lxml.etree', 'zipfile') if m in sys.modules))\n"
+                             "    start(self, *args, **kwargs)\n"
+                             "ehsg.bounded.BoundedWorker.__init__ = started\n",
+                             "print(seen)\n")
+    assert printed == "[['lxml.etree', 'zipfile']]"
+
+
+def _made_in_child(tmp_path, command: str, before: str, after: str) -> str:
+    """What a fresh Python prints after running `before`, making the example's document with `command` (build or
+    brief) through the command line in that same process, then running `after`."""
+    code = ("import sys\n" + before + "from click.testing import CliRunner\nfrom ehsg.cli import main\n"
             f"res = CliRunner().invoke(main, [{command!r}, {str(REPO / 'examples' / 'sefton-2022.xlsx')!r}, '-o', "
             f"{str(tmp_path / 'out.docx')!r}])\n"
-            "assert res.exit_code == 0, res.output\n"
-            "print(seen)\n")
+            "assert res.exit_code == 0, res.output\n" + after)
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.strip() == "[['lxml.etree', 'zipfile']]"
+    return res.stdout.strip()
 
 
 @pytest.mark.skipif(not soffice(), reason="LibreOffice (soffice) is not installed")
