@@ -49,6 +49,18 @@ def _pid_then_wait(channel):
     return channel.receive()
 
 
+def _in_fresh_python(code: str):
+    """`code` run by a fresh Python (one thread) that can import this file's workers; its finished process."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    return subprocess.run([sys.executable, "-c", "import sys\nsys.path.insert(0, sys.argv[1])\n" + code,
+                           str(REPO / "tests")], capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
 def test_run_bounded_returns_what_the_target_returns():
     assert run_bounded(_double, (21,), 30, 256 * 1024 * 1024) == 42
 
@@ -90,20 +102,12 @@ def test_leaving_the_block_ends_a_waiting_worker():
 
 def test_a_worker_whose_parent_is_gone_stops(tmp_path):
     """ehsg leaves without teardown (os._exit): a worker still waiting for its values must not linger."""
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    code = ("import os, sys\n"
-            "sys.path.insert(0, sys.argv[1])\n"
-            "from test_bounded import _pid_then_wait\n"
-            "from ehsg.bounded import BoundedWorker\n"
-            "w = BoundedWorker(_pid_then_wait, (), 256 * 1024 * 1024)\n"
-            "print(w.receive(30), flush=True)\n"
-            "os._exit(0)\n")
-    res = subprocess.run([sys.executable, "-c", code, str(REPO / "tests")], capture_output=True, text=True,
-                         timeout=60, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    res = _in_fresh_python("import os\n"
+                           "from test_bounded import _pid_then_wait\n"
+                           "from ehsg.bounded import BoundedWorker\n"
+                           "w = BoundedWorker(_pid_then_wait, (), 256 * 1024 * 1024)\n"
+                           "print(w.receive(30), flush=True)\n"
+                           "os._exit(0)\n")
     pid = int(res.stdout)
     for _ in range(300):  # gone, or a zombie nobody has reaped yet: either way it has stopped
         try:
@@ -149,19 +153,10 @@ def test_a_threaded_caller_gets_a_fresh_interpreter_with_the_same_bounds():
 
 
 def test_a_lone_thread_forks_its_worker():
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    code = ("import sys\n"
-            "sys.path.insert(0, sys.argv[1])\n"
-            "import test_bounded\n"
-            "from ehsg.bounded import can_fork, run_bounded\n"
-            "test_bounded._STATE.append('forked')\n"
-            "print(can_fork(), run_bounded(test_bounded._state, (), 30, 256 * 1024 * 1024))\n")
-    res = subprocess.run([sys.executable, "-c", code, str(REPO / "tests")], capture_output=True, text=True,
-                         timeout=60, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    res = _in_fresh_python("import test_bounded\n"
+                           "from ehsg.bounded import can_fork, run_bounded\n"
+                           "test_bounded._STATE.append('forked')\n"
+                           "print(can_fork(), run_bounded(test_bounded._state, (), 30, 256 * 1024 * 1024))\n")
     assert res.stdout.split("\n")[0] == "True ['forked']", res.stderr
 
 
