@@ -197,3 +197,17 @@ def test_cells_and_rows_without_numbers_are_placed_as_excel_places_them(guide, t
     assert not read.errors and b.max_row == a.max_row
     assert list(b.iter_rows(values_only=True)) == list(a.iter_rows(values_only=True))
     assert load_workbook_file(path, guide).assessment.scores() == load_workbook_file(EXAMPLE, guide).assessment.scores()
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_a_cell_outside_every_row_is_refused_however_the_sheet_is_read(tmp_path, walk):
+    # Excel never writes a cell outside a row; neither way of reading a sheet (the quick count, or the walk for a
+    # sheet Office did not write) may take one, which another reader would place differently or not at all.
+    def change(data: bytes) -> bytes:
+        data = data.replace(b"<sheetData>", b'<sheetData><c r="Z1" t="inlineStr"><is><t>stray</t></is></c>', 1)
+        return put("C6", b"<c/>")(data) if walk else data
+
+    problems = Problems()
+    assert read_workbook(rezip(tmp_path / "w.xlsx", FV_XML, change), problems) is None
+    assert [(p.code, p.location) for p in problems.errors] == [("damaged-workbook", f"w.xlsx: {FV_XML}")]
+    assert "outside its rows" in problems.errors[0].message

@@ -255,7 +255,7 @@ def _queries(ns: str) -> dict:
 
         def q(path, **kw):
             return etree.XPath(path, namespaces={"m": ns}, smart_strings=False, **kw)
-        _QUERIES[ns] = {"cells": q("count(//m:c)"), "rows": q("count(//m:row)"),
+        _QUERIES[ns] = {"cells": q("count(//m:c)"), "in_rows": q("count(//m:row/m:c)"), "rows": q("count(//m:row)"),
                         "formulas": q("//m:f"), "hidden": q("//m:row[@hidden='1' or @hidden='true']/@r")}
     return _QUERIES[ns]
 
@@ -263,13 +263,15 @@ def _queries(ns: str) -> dict:
 def _fast_scan(content: bytes, root, ns: str, strings: int) -> "_ScanState | None":
     """The same findings as the cell-by-cell walk, read from the raw bytes and counted by the parser, for a sheet
     written as Excel, LibreOffice and openpyxl write it (every row and cell numbered, reference first) and within
-    bounds. None when anything differs, and the walk then finds and reports what is wrong."""
+    bounds. None when anything differs (a cell outside every row is numbered in the bytes but not counted in a
+    row), and the walk then finds and reports what is wrong."""
     if not ns:
         return None
     q = _queries(ns)
     pairs = _CELL_REF.findall(content)
     rows = _ROW_REF.findall(content)
-    if len(pairs) != q["cells"](root) or len(rows) != q["rows"](root):
+    cells = q["cells"](root)
+    if len(pairs) != cells or cells != q["in_rows"](root) or len(rows) != q["rows"](root):
         return None
     state = _ScanState()
     state.cells = len(pairs)
