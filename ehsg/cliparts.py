@@ -70,7 +70,7 @@ def plain_text(ctx, param, value):
 
 def require_inputs(*paths):
     """Every input named must be an ordinary file: a pipe or device is refused at once, never read."""
-    from .outputs import require_regular_file
+    from .inputfile import require_regular_file
 
     for p in paths:
         if p is not None:

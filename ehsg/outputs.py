@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import EhsgError, InputFileError
+from .inputfile import problem as _problem
 
 # Longest file name most file systems accept (bytes); the temporary name is kept shorter still.
 MAX_NAME_BYTES = 255
@@ -32,30 +33,6 @@ class Stopped(EhsgError):
         self.exit_code = 128 + signum
         name = signal.Signals(signum).name
         super().__init__(f"stopped by {name}; no output was written.")
-
-
-def _problem(path: str | Path, code: str, message: str) -> InputFileError:
-    return InputFileError(f"{path}: {message} [{code}]")
-
-
-def require_regular_file(path: str | Path, what: str = "file") -> Path:
-    """Refuse at once anything that is not an ordinary file: missing, a folder, a pipe, a device, a socket.
-
-    Reading a named pipe or a device would wait for ever or never end; every input ehsg opens is a file.
-    """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise _problem(path, "input-missing", f"no such {what}.") from None
-    except OSError as e:
-        raise _problem(path, "input-unreadable", f"this {what} cannot be read ({e.strerror}).") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise _problem(path, "input-is-folder", f"this is a folder; a {what} was expected here.")
-    if not stat.S_ISREG(st.st_mode):
-        raise _problem(path, "input-not-a-file", f"this is not an ordinary file (a pipe, device or socket); "
-                       f"ehsg reads only ordinary files. Save the {what} to disk and give its name.")
-    return p
 
 
 def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:

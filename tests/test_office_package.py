@@ -126,11 +126,12 @@ def test_the_wrong_kind_of_file_is_named(tmp_path):
 def test_pipes_folders_and_missing_files_are_refused_before_opening(tmp_path):
     fifo = tmp_path / "pipe.xlsx"
     os.mkfifo(fifo)
-    with pytest.raises(InputFileError, match="not an ordinary file"):
+    # the same refusals, with the same codes, as every input named on the command line gets
+    with pytest.raises(InputFileError, match=r"not an ordinary file.*\[input-not-a-file\]"):
         inspect(fifo)
-    with pytest.raises(InputFileError, match="folder"):
+    with pytest.raises(InputFileError, match=r"a folder; an Excel workbook was expected here\. \[input-is-folder\]"):
         inspect(tmp_path)
-    with pytest.raises(InputFileError, match="no such file"):
+    with pytest.raises(InputFileError, match=r"missing\.xlsx: no such Excel workbook\. \[input-missing\]"):
         inspect(tmp_path / "missing.xlsx")
 
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from ehsg import outputs
 from ehsg.cli import main
 from ehsg.errors import InputFileError
-from ehsg.outputs import Stopped, atomic_save, check_ending, check_output_path, require_regular_file, writing
+from ehsg.inputfile import require_regular_file
+from ehsg.outputs import Stopped, atomic_save, check_ending, check_output_path, writing
 
 from conftest import EXAMPLE
 

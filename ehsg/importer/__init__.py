@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..guide import Guide
+from ..inputfile import require_regular_file
 from ..model import Assessment
-from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
+from ..office.package import MAX_FILE_BYTES, read_bounded
 from ..problems import Problem, Problems
 from .blocks import Block
 from .landmarks import landmarks

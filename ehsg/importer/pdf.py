@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..office.package import MAX_FILE_BYTES, read_bounded, require_regular_file
+from ..inputfile import require_regular_file
+from ..office.package import MAX_FILE_BYTES, read_bounded
 from ..problems import Problems
 from .bounded_read import read_in_worker
 from .unwrap import Line

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 import struct
 import zipfile
 import zlib
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..inputfile import require_regular_file
 from ..problems import Problems
 
 # A filled self-assessment is well under a megabyte; a branded Word template a few megabytes.
@@ -72,22 +72,6 @@ class Package:
 
     def member(self, name: str) -> bytes | None:
         return self.members.get(name)
-
-
-def require_regular_file(path: str | os.PathLike, noun: str = "file") -> Path:
-    """A path that names an ordinary file; a folder, a pipe or a device is refused before it is opened."""
-    path = Path(path)
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file.") from None
-    except OSError as e:
-        raise InputFileError(f"{path}: cannot be read ({e.strerror or e}).") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputFileError(f"{path}: this is a folder, not a {noun}.")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputFileError(f"{path}: this is not an ordinary file (a pipe or a device?); ehsg reads only files.")
-    return path
 
 
 def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
