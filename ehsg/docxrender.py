@@ -68,6 +68,9 @@ class Rendering:
             self._worker.stop()
             self._worker = None
             return
+        except BaseException:  # interrupted (Ctrl-C, exit): no `with` block will end the worker, so end it here
+            self._worker.stop()
+            raise
         try:
             self._worker.send((pkg.data, self.label))
         except LimitExceeded:  # the worker is gone already: `render` reports it
