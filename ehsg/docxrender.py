@@ -75,6 +75,9 @@ class Rendering:
             self._worker.send((pkg.data, self.label))
         except LimitExceeded:  # the worker is gone already: `render` reports it
             pass
+        except BaseException:  # interrupted while a large template was handed over
+            self._worker.stop()
+            raise
 
     def __enter__(self) -> Rendering:
         return self

@@ -412,3 +412,27 @@ def test_a_rendering_interrupted_while_its_template_is_inspected_leaves_no_worke
     finally:
         for worker in started:
             worker.stop()
+
+
+def test_a_rendering_interrupted_while_its_template_is_handed_over_leaves_no_worker_running(monkeypatch):
+    from ehsg import bounded, docxrender
+
+    started = []
+
+    class Recorded(bounded.BoundedWorker):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+        def send(self, value):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(bounded, "BoundedWorker", Recorded)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            docxrender.Rendering(REPO / "templates" / "submission.docx")
+        assert len(started) == 1
+        assert not started[0]._process.is_alive()
+    finally:
+        for worker in started:
+            worker.stop()
