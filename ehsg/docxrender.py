@@ -68,10 +68,16 @@ class Rendering:
             self._worker.stop()
             self._worker = None
             return
+        except BaseException:  # interrupted (Ctrl-C, exit): no `with` block will end the worker, so end it here
+            self._worker.stop()
+            raise
         try:
             self._worker.send((pkg.data, self.label))
         except LimitExceeded:  # the worker is gone already: `render` reports it
             pass
+        except BaseException:  # interrupted while a large template was handed over
+            self._worker.stop()
+            raise
 
     def __enter__(self) -> Rendering:
         return self

@@ -118,6 +118,11 @@ def kinds_of(used: set[str]) -> tuple[str, ...]:
     return tuple(name for name, n in hits.items() if n == most) if most else ()
 
 
+def _assumed(names: tuple[str, ...], used: set[str]) -> str:
+    """Pure: of the kinds `names` (in order), the first that provides every field `used`, else the first."""
+    return next((name for name in names if used <= KINDS[name].fields | KINDS[name].pictures), names[0])
+
+
 def check_template(path: str | Path, guide: Guide, kind: str | None = None) -> TemplateCheck:
     """A Word template judged as the template of one document: its kind as given, or told by its fields.
 
@@ -132,12 +137,14 @@ def check_template(path: str | Path, guide: Guide, kind: str | None = None) -> T
     every_picture = frozenset().union(*(k.pictures for k in KINDS.values()))
     with docxrender.TemplateCheck(path, every_picture) as checking:
         report = blank_report(guide)  # made while the worker loads its libraries and finds the template's fields
-        candidates = kinds_of(checking.fields())
+        used = checking.fields()
+        candidates = kinds_of(used)
         if kind is not None:
             how, chosen = "given", KINDS[kind]
         elif len(candidates) == 1:
             how, chosen = "told", KINDS[candidates[0]]
-        else:  # the national form, the template most often restyled, unless its fields point elsewhere
-            how, chosen = "assumed", KINDS[(candidates or KIND_NAMES)[0]]
+        else:  # the national form, the template most often restyled, unless its fields point elsewhere: to
+            # the first document (of those they point to) that gives every field the template uses
+            how, chosen = "assumed", KINDS[_assumed(candidates or KIND_NAMES, used)]
         found = checking.finish(set(chosen.fields), chosen.pictures, chosen.context(report, guide, True)[0])
     return TemplateCheck(chosen, how, candidates, tuple(found["unknown"]), tuple(found["unused"]))

@@ -98,3 +98,21 @@ def test_the_library_call_says_how_the_kind_was_chosen(guide):
     assert (given.how, given.unused) == ("given", ("year",))
     with pytest.raises(ValueError):
         check_template(TEMPLATES / "submission.docx", guide, "letter")
+
+
+def test_a_template_whose_fields_only_one_document_gives_all_of_is_judged_as_that_documents(tmp_path):
+    # the chart and its caption are the briefing's and the comparison's, the area the form's and the briefing's:
+    # no field is one document's alone, but only the briefing gives every one of them
+    doc = Document()
+    for text in ("Briefing for {{ area }} {{ date }}", "{{ chart }}", "{{ chart_caption }}",
+                 "{% for s in sections %}-{% endfor %}"):
+        doc.add_paragraph(text)
+    ours = tmp_path / "our briefing.docx"
+    doc.save(ours)
+    res = _run(ours)
+    assert res.exit_code == 0, res.output
+    first = res.output.splitlines()[0]
+    assert first.startswith("ehsg cannot tell from this template which document it is for")
+    assert "judged as a template for the briefing" in first
+    assert "--kind submission or --kind comparison" in first
+    assert "does not provide" not in res.output
