@@ -389,47 +389,30 @@ def test_a_template_found_once_the_worker_runs_is_inspected_as_any_other(tmp_pat
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit])
-def test_a_rendering_interrupted_while_its_template_is_inspected_leaves_no_worker_running(monkeypatch, interruption):
+@pytest.mark.parametrize("when", ["inspected", "handed over"])
+def test_a_rendering_interrupted_while_its_template_is_inspected_or_handed_over_leaves_no_worker_running(
+        monkeypatch, interruption, when):
+    """The worker starts before the template is inspected and sent to it: an interruption (Ctrl-C, exit) at
+    either step ends it, as no `with` block has begun that would."""
     from ehsg import bounded, docxrender
 
     started = []
 
-    class Recorded(bounded.BoundedWorker):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    def interrupted(template):
+    def interrupt(*args):
         raise interruption
 
-    monkeypatch.setattr(bounded, "BoundedWorker", Recorded)
-    monkeypatch.setattr(docxrender, "_inspected", interrupted)
-    try:
-        with pytest.raises(interruption):
-            docxrender.Rendering(REPO / "templates" / "submission.docx")
-        assert len(started) == 1
-        assert not started[0]._process.is_alive()
-    finally:
-        for worker in started:
-            worker.stop()
-
-
-def test_a_rendering_interrupted_while_its_template_is_handed_over_leaves_no_worker_running(monkeypatch):
-    from ehsg import bounded, docxrender
-
-    started = []
-
     class Recorded(bounded.BoundedWorker):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             started.append(self)
 
-        def send(self, value):
-            raise KeyboardInterrupt
-
+    if when == "inspected":
+        monkeypatch.setattr(docxrender, "_inspected", interrupt)
+    else:
+        Recorded.send = interrupt
     monkeypatch.setattr(bounded, "BoundedWorker", Recorded)
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(interruption):
             docxrender.Rendering(REPO / "templates" / "submission.docx")
         assert len(started) == 1
         assert not started[0]._process.is_alive()
