@@ -132,9 +132,9 @@ def write_results(path: Path, figures: list[Figure], short: int, repeats: int) -
         "",
         f"Measured by `python benchmarks/run.py` on {platform.machine()} with {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end, on "
-        f"{time.strftime('%Y-%m-%d')}. Each time is the median of {short} runs of a fresh process for the "
-        f"short jobs and of {repeats} or fewer for the largest (merge, cohort), each run a "
-        "fresh process, ehsg and its floor alternating after one warm-up of each; memory is the peak resident "
+        f"{time.strftime('%Y-%m-%d')}. Each time is the median of {short} runs for the short jobs and of "
+        f"{repeats} or fewer for the largest (merge, cohort), each run a fresh process, ehsg and its floor "
+        "alternating after one warm-up of each; memory is the peak resident "
         "size. The ratio divides ehsg's time by the floor's, measured in the same run.",
         "",
         "| figure | ehsg | peak memory | floor | floor time | floor memory | ratio | target | |",
