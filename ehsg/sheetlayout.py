@@ -113,20 +113,25 @@ def fit_heading_row(ws, row: int, widths: dict[int, float], minimum: float = 15.
 
 
 def _row_lines(cells, ws, row: int, columns) -> int:
-    """The most lines any of a row's texts takes in its column: columns holds (column, characters a line)."""
+    """The most lines any of a row's texts takes in its column: columns holds (column, characters a line, the
+    lines of each text already measured in that column)."""
     lines = 1
-    for col, per_line in columns:
+    for col, per_line, measured in columns:
         cell = cells.get((row, col))
         if cell is None:
             cell = ws.cell(row=row, column=col)   # as before: the sheet's extent counts the cell
         value = cell._value
         if isinstance(value, str) and value:
-            lines = max(lines, _lines(value, per_line))
+            n = measured.get(value)
+            if n is None:
+                n = measured[value] = _lines(value, per_line)
+            if n > lines:
+                lines = n
     return lines
 
 
-def _per_line(widths: dict[int, float]) -> list[tuple[int, float]]:
-    return [(col, max(1.0, width * 1.05)) for col, width in widths.items()]
+def _per_line(widths: dict[int, float]) -> list[tuple[int, float, dict[str, int]]]:
+    return [(col, max(1.0, width * 1.05), {}) for col, width in widths.items()]
 
 
 def _height(lines: int, minimum: float) -> float:
@@ -195,22 +200,9 @@ def print_wide(ws, widths: list[float], repeat: str, scale: int = READABLE_SCALE
 def fit_rows(ws, widths: dict[int, float], first: int, last: int | None = None, minimum: float = 15.0) -> None:
     """fit_row for every row from first to last (default: the last filled row)."""
     # each distinct text is measured once per column: a table repeats names, headings and questions
-    columns = [(col, per_line, {}) for col, per_line in _per_line(widths)]
-    cells, heights = ws._cells, RowHeights(ws)
+    columns, cells, heights = _per_line(widths), ws._cells, RowHeights(ws)
     for r in range(first, (last or ws.max_row) + 1):
-        lines = 1
-        for col, per_line, measured in columns:
-            cell = cells.get((r, col))
-            if cell is None:
-                cell = ws.cell(row=r, column=col)   # as fit_row: the sheet's extent counts the cell
-            value = cell._value
-            if isinstance(value, str) and value:
-                n = measured.get(value)
-                if n is None:
-                    n = measured[value] = _lines(value, per_line)
-                if n > lines:
-                    lines = n
-        heights.set(r, _height(lines, minimum))
+        heights.set(r, _height(_row_lines(cells, ws, r, columns), minimum))
 
 
 class RowHeights:
