@@ -129,13 +129,6 @@ def _check_image_names(images: dict | None, context: dict) -> None:
             raise TypeError(f"image name {name!r} must be an identifier not already in the context")
 
 
-def template_fields(template: Path, pictures: frozenset[str] = frozenset()) -> set[str]:
-    """The top-level fields a template uses; raises TemplateError for a template that cannot be used."""
-    pkg, label = _inspected(template)
-    job = {"sample": None, "provided": []}
-    return set(_in_worker(template, pkg.data, label, job, dict.fromkeys(pictures, b"")))
-
-
 def check_template(template: str | Path, provided: set[str], pictures: frozenset[str] = frozenset(),
                    sample: dict | None = None) -> dict:
     """Fields a template uses that are not provided, and fields provided but unused.
@@ -145,21 +138,19 @@ def check_template(template: str | Path, provided: set[str], pictures: frozenset
     also rendered in memory (nothing is written), so loops, sizes and errors that show only when rendering
     are found too.
     """
-    template = Path(template)
     if sample is not None:
         check_plain(sample)
-    pkg, label = _inspected(template)
-    job = {"sample": sample, "provided": sorted(provided)}
-    used = set(_in_worker(template, pkg.data, label, job, dict.fromkeys(pictures, b"")))
-    return {"unknown": sorted(used - provided), "unused": sorted(provided - used)}
+    with TemplateCheck(template, pictures) as checking:
+        checking.fields()
+        return checking.finish(provided, pictures, sample)
 
 
 class TemplateCheck:
-    """check_template in steps, in one bounded worker, for a template whose use shows in the fields it uses.
+    """A template checked in two steps, in one bounded worker (check_template is both steps at once).
 
-    Started, the worker loads its libraries and finds the fields (as template_fields(template, probe) does)
-    while the caller makes its sample; `fields()` waits for them; `finish(provided, pictures, sample)` has the
-    worker check the template and render it on trial, as check_template does. Each step has RENDER_SECONDS.
+    Started, the worker loads its libraries and finds the fields the template uses (with the picture names
+    `probe`) while the caller makes its sample; `fields()` waits for them; `finish(provided, pictures, sample)`
+    has the worker check the template and render it on trial with the sample. Each step has RENDER_SECONDS.
     A template refused by the inspection raises TemplateError at once; the `with` block ends the worker.
     """
 
@@ -248,19 +239,6 @@ def _error(template: Path, problems: list[Problem]) -> TemplateError:
 
 # --- The worker (ehsg.docxworker): everything docxtpl and Jinja do happens there, bounded --------------------
 
-def _in_worker(template: Path, data: bytes, label: str, job: dict, pictures: dict):
-    """The template checked (and, with a sample, rendered on trial) in a bounded worker: the fields it uses."""
-    from .bounded import LimitExceeded, run_bounded
-
-    try:
-        kind, payload = run_bounded(_check, (data, label, job, pictures), RENDER_SECONDS, RENDER_MEMORY)
-    except LimitExceeded as e:
-        kind, payload = "problems", [_limit_problem(e, label)]
-    if kind == "problems":
-        raise _error(template, payload)
-    return payload
-
-
 def _limit_problem(e, label: str) -> Problem:
     if e.kind == "time":
         return Problem("template-too-slow", "error", label, f"Rendering the template took longer than "
@@ -291,12 +269,6 @@ def _prepare_and_render(channel, *args):
     from .docxworker import prepare_and_render
 
     return prepare_and_render(channel, *args)
-
-
-def _check(*args):
-    from .docxworker import check
-
-    return check(*args)
 
 
 def _check_in_two_steps(channel, *args):

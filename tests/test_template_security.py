@@ -337,7 +337,7 @@ def test_only_paragraphs_with_tabs_or_breaks_go_through_docxtpls_listing_rewrite
     xml = ""
     for opening, properties, texts, boxed in paragraphs:
         runs = "".join(f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{t}</w:t></w:r>' for t in texts)
-        inner = f"<w:r><w:txbxContent><w:p><w:r><w:t>in\tbox</w:t></w:r></w:p></w:txbxContent></w:r>" if boxed else ""
+        inner = "<w:r><w:txbxContent><w:p><w:r><w:t>in\tbox</w:t></w:r></w:p></w:txbxContent></w:r>" if boxed else ""
         xml += f"{opening}{properties}{inner}{runs}</w:p><w:tbl>\n</w:tbl>"
     ours = _template_class().resolve_listing(object.__new__(_template_class()), xml)
     assert ours == DocxTemplate.resolve_listing(object.__new__(DocxTemplate), xml)
@@ -346,17 +346,22 @@ def test_only_paragraphs_with_tabs_or_breaks_go_through_docxtpls_listing_rewrite
 @pytest.mark.parametrize("name", ["submission.docx", "briefing.docx", "comparison.docx"])
 def test_check_template_needs_one_worker_and_answers_as_the_separate_checks(guide, name, monkeypatch):
     """The fields, then the check and trial render, in one worker (its libraries loaded once) while the sample
-    is made: the same answer as finding the fields and checking in two workers."""
-    from ehsg import bounded
+    is made: the same answer as the worker's own check run twice here, once for the fields and once to judge."""
+    from ehsg import bounded, docxworker
     from ehsg.submission import blank_report
     from ehsg.templatecheck import KINDS, check_template as check_for_ehsg, kinds_of
 
     template = REPO / "templates" / name
+    data, label = template.read_bytes(), template.name
     every_picture = frozenset().union(*(k.pictures for k in KINDS.values()))
-    (kind,) = kinds_of(docxrender.template_fields(template, every_picture))
+    answer, used = docxworker.check(data, label, {"sample": None, "provided": []}, dict.fromkeys(every_picture, b""))
+    assert answer == "ok"
+    (kind,) = kinds_of(set(used))
     chosen = KINDS[kind]
-    apart = check_template(template, set(chosen.fields), chosen.pictures,
-                           chosen.context(blank_report(guide), guide, True)[0])
+    job = {"sample": chosen.context(blank_report(guide), guide, True)[0], "provided": sorted(chosen.fields)}
+    answer, used = docxworker.check(data, label, job, dict.fromkeys(chosen.pictures, b""))
+    assert answer == "ok"
+    apart = {"unknown": sorted(set(used) - chosen.fields), "unused": sorted(chosen.fields - set(used))}
     started = []
     start = bounded.BoundedWorker.__init__
 
